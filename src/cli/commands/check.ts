@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { loadIssues } from '../../content/load-issues.ts';
+import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
+
+/** `sudi check`: validate every issue file, report every problem, exit 2 if there is any. */
+export function registerCheck(program: Command, ctx: CliContext): void {
+  withIssuesOption(program.command('check'))
+    .description('validate every issue file; prints FILE:LINE: field: problem for each problem and exits 2')
+    .option('--verbose', 'list every file checked and what it holds')
+    .action(async (opts: { issues: string; verbose?: boolean }) => {
+      const config = ctx.config(opts);
+      const r = await loadIssues(config.issuesDir);
+      for (const p of r.problems) ctx.err(p);
+      if (opts.verbose) {
+        for (const i of r.issues) ctx.out(`ok ${i.source}: ${i.status}, ${i.papers.length} paper(s), publish_at ${i.publish_at}`);
+        ctx.out(`checked ${r.files.length} file(s) in ${config.issuesDir}: ${r.issues.length} valid, ${r.files.length - r.issues.length} with problems`);
+      }
+      if (r.problems.length > 0) throw new ExitCode(2);
+    });
+}

@@ -1,0 +1,11 @@
+/**
+ * The command table: one register function per command file, in the order `--help` lists them.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { registerCheck } from './check.ts';
+import { registerNew } from './new.ts';
+
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerNew];

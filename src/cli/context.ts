@@ -1,0 +1,47 @@
+/**
+ * What every command receives: where to write, the environment, the clock. Injected so tests run
+ * commands in-process (`runCli(argv, deps)`) against real files without touching the real process.
+ */
+import type { Command } from 'commander';
+import { parseConfig, type Config } from '../config.ts';
+
+export interface Output {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliDeps {
+  stdout: Output;
+  stderr: Output;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => Date;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); long-running commands await it. */
+  shutdownSignal: AbortSignal;
+}
+
+export interface CliContext extends CliDeps {
+  /** The Config for this run; `--issues` overrides the issues directory. */
+  config(opts: { issues?: string }): Config;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function createContext(deps: CliDeps): CliContext {
+  return {
+    ...deps,
+    config: (opts) => parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }),
+    out: (line) => void deps.stdout.write(`${line}\n`),
+    err: (line) => void deps.stderr.write(`${line}\n`),
+  };
+}
+
+/** Adds the options every command shares. */
+export function withIssuesOption(cmd: Command): Command {
+  return cmd.option('--issues <dir>', 'directory of issue files', 'issues');
+}
+
+/** The exit code a command asks for without throwing (e.g. `check` found problems). */
+export class ExitCode {
+  constructor(readonly code: number) {}
+}

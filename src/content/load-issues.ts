@@ -1,0 +1,60 @@
+/**
+ * Reads issue files from disk (the I/O edge of content/). Parsing stays in parse-issue.ts.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SudiError } from '../errors.ts';
+import type { Issue } from '../model.ts';
+import { formatProblem, validateIssue } from './parse-issue.ts';
+
+export interface LoadResult {
+  issues: Issue[];
+  /** Formatted problems (`FILE:LINE: field: message`) across all files. */
+  problems: string[];
+  files: string[];
+}
+
+/** Every `*.md` file in `dir`, validated; issues sorted oldest first by id. Never throws on bad content. */
+export async function loadIssues(dir: string): Promise<LoadResult> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.md')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SudiError('E_NOT_FOUND', `issues directory ${dir} does not exist (expected a folder of YYYY-MM-DD.md files; pass --issues DIR)`);
+    }
+    throw e;
+  }
+  const issues: Issue[] = [];
+  const problems: string[] = [];
+  const files: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    files.push(file);
+    const r = validateIssue(file, await readFile(file, 'utf8'));
+    if ('issue' in r) issues.push(r.issue);
+    else problems.push(...r.problems.map((p) => formatProblem(file, p)));
+  }
+  issues.sort((a, b) => a.id.localeCompare(b.id));
+  return { issues, problems, files };
+}
+
+/** Like loadIssues, but any problem stops everything: nothing is published from a bad set. */
+export async function loadValidIssues(dir: string): Promise<Issue[]> {
+  const r = await loadIssues(dir);
+  if (r.problems.length > 0) {
+    throw new SudiError('E_ISSUE_INVALID', `${r.problems.length} problem(s) in ${dir}; nothing was changed`, { problems: r.problems });
+  }
+  return r.issues;
+}
+
+/** One issue by id (`2024-04-15`) or `latest` (the newest ready issue). */
+export async function findIssue(dir: string, ref: string): Promise<Issue> {
+  const issues = await loadValidIssues(dir);
+  const found = ref === 'latest' ? issues.filter((i) => i.status === 'ready').at(-1) : issues.find((i) => i.id === ref);
+  if (!found) {
+    const known = issues.map((i) => i.id).join(', ') || 'none';
+    throw new SudiError('E_NOT_FOUND', `no issue "${ref}" in ${dir} (expected an issue id such as 2024-04-15, or latest; known: ${known})`);
+  }
+  return found;
+}

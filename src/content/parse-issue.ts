@@ -1,0 +1,126 @@
+/**
+ * Issue file text → Issue. Pure: no I/O, so every rule is testable on strings. Every problem is
+ * reported (not only the first), each as `FILE:LINE: field.path: what is wrong (expected …)`.
+ */
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { SudiError } from '../errors.ts';
+import { IssueFrontMatterSchema, type Issue } from '../model.ts';
+
+export interface Problem {
+  line: number;
+  path: string;
+  message: string;
+}
+
+export const ISSUE_FILE_NAME = /^(\d{4}-\d{2}-\d{2})\.md$/;
+
+const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+
+export function formatProblem(file: string, p: Problem): string {
+  return `${file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+/** Parse and validate; returns the problems instead of throwing (for `check`, which reports all files). */
+export function validateIssue(fileName: string, text: string): { issue: Issue } | { problems: Problem[] } {
+  const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
+  const problems: Problem[] = [];
+  const nameMatch = ISSUE_FILE_NAME.exec(baseName);
+  if (!nameMatch) {
+    problems.push({ line: 1, path: '', message: `file name "${baseName}" is not a week start (expected YYYY-MM-DD.md, e.g. 2024-04-15.md)` });
+  }
+
+  const fm = FRONT_MATTER.exec(text);
+  if (!fm) {
+    problems.push({ line: 1, path: '', message: 'no YAML front matter (expected the file to start with a line "---", the fields, then "---")' });
+    return { problems };
+  }
+  const yamlText = fm[1] ?? '';
+  const lineOffset = 1; // the opening `---` line
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const err of doc.errors) {
+    const pos = lineCounter.linePos(err.pos[0]);
+    problems.push({ line: pos.line + lineOffset, path: '', message: `YAML syntax: ${err.message.split('\n')[0]} (expected valid YAML front matter)` });
+  }
+  if (doc.errors.length > 0) return { problems };
+
+  const data: unknown = doc.toJS();
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    problems.push({ line: 1 + lineOffset, path: '', message: 'front matter is not a mapping (expected title:, week:, publish_at:, status:, papers:)' });
+    return { problems };
+  }
+
+  const result = IssueFrontMatterSchema.safeParse(data);
+  if (!result.success) {
+    for (const zi of result.error.issues) {
+      problems.push({
+        line: lineOf(doc, lineCounter, zi.path) + lineOffset,
+        path: zi.path.map(String).join('.'),
+        message: describe(zi, valueAt(data, zi.path)),
+      });
+    }
+  }
+  if (result.success && nameMatch && result.data.week.start !== nameMatch[1]) {
+    problems.push({
+      line: lineOf(doc, lineCounter, ['week', 'start']) + lineOffset,
+      path: 'week.start',
+      message: `is ${result.data.week.start} but the file is named ${baseName} (expected ${nameMatch[1]}, or rename the file to ${result.data.week.start}.md)`,
+    });
+  }
+  if (problems.length > 0 || !result.success || !nameMatch) {
+    problems.sort((a, b) => a.line - b.line);
+    return { problems };
+  }
+  const body = text.slice(fm[0].length).replace(/\r\n/g, '\n').trim();
+  return { issue: { ...result.data, id: nameMatch[1] as string, note: body, source: fileName } };
+}
+
+/** Parse and validate, throwing one SudiError (code E_ISSUE_INVALID) that lists every problem. */
+export function parseIssue(fileName: string, text: string): Issue {
+  const r = validateIssue(fileName, text);
+  if ('issue' in r) return r.issue;
+  throw new SudiError('E_ISSUE_INVALID', `${fileName}: ${r.problems.length} problem(s)`, {
+    problems: r.problems.map((p) => formatProblem(fileName, p)),
+  });
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function describe(zi: z.core.$ZodIssue, value: unknown): string {
+  if (zi.code === 'unrecognized_keys') {
+    return `unknown field(s) ${zi.keys.map((k) => `"${k}"`).join(', ')} (expected only the documented fields; check the spelling)`;
+  }
+  if (zi.code === 'invalid_type') {
+    const expected = zi.message.replace(/^Invalid input: /, '');
+    return value === undefined ? `is missing (${expected})` : `is ${JSON.stringify(value)} (${expected})`;
+  }
+  return zi.message.startsWith('expected') ? `is invalid (${zi.message})` : zi.message;
+}
+
+/** The 1-based line of the deepest node along `path` that exists in the document. */
+function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number {
+  let node: unknown = doc.contents;
+  let best = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode | null;
+      if (keyNode?.range) best = keyNode.range[0];
+      node = pair.value;
+      const valueNode = node as YamlNode | null;
+      if (valueNode?.range && !isMap(valueNode) && !isSeq(valueNode)) best = valueNode.range[0];
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as YamlNode | undefined;
+      if (!item) break;
+      if (item.range) best = item.range[0];
+      node = item;
+    } else break;
+  }
+  return lc.linePos(best).line;
+}

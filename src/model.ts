@@ -1,0 +1,121 @@
+/**
+ * The domain model. Each zod schema is both the validator and the type, so an Issue that exists
+ * in memory has passed every rule below. Words follow CONTEXT.md.
+ */
+import { z } from 'zod';
+import { findXmlIllegal } from './xml-chars.ts';
+
+/** Text that can go into any feed: no characters XML 1.0 forbids. */
+const text = (what: string) =>
+  z.string({ error: `expected ${what} as text` }).superRefine((value, ctx) => {
+    const bad = findXmlIllegal(value);
+    if (bad) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `contains a control character XML forbids (U+${bad.codePoint.toString(16).toUpperCase().padStart(4, '0')} at offset ${bad.index}) (expected plain text without control characters)`,
+      });
+    }
+  });
+
+const nonEmptyText = (what: string) =>
+  text(what).refine((v) => v.trim().length > 0, { message: `is empty (expected ${what})` });
+
+const isoDate = z
+  .string({ error: 'expected a date like 2024-04-15' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'is not a date (expected YYYY-MM-DD, e.g. 2024-04-15)' })
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+    message: 'is not a real calendar date (expected YYYY-MM-DD, e.g. 2024-04-15)',
+  });
+
+const offsetDateTime = z
+  .string({ error: 'expected a date-time like 2024-04-20T09:00:00+08:00' })
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'is not a date-time with a time zone (expected e.g. 2024-04-20T09:00:00+08:00)',
+  })
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'is not a real date-time (expected e.g. 2024-04-20T09:00:00+08:00)' });
+
+export const httpUrl = z
+  .string({ error: 'expected an absolute http(s) URL' })
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not an absolute http(s) URL (expected e.g. https://arxiv.org/abs/2404.08634)' },
+  );
+
+/** `arxiv:2404.08634` (new-style ids, optional version) or any other `scheme:value` key. */
+export const PAPER_ID = /^(arxiv:\d{4}\.\d{4,5}(v\d+)?|(?!arxiv:)[a-z][a-z0-9+.-]*:[^\s]+)$/;
+
+export const PaperSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(PAPER_ID, { message: 'is not a well-formed id (expected arxiv:NNNN.NNNNN, e.g. arxiv:2404.08634)' })
+      .optional(),
+    title: z
+      .object({ en: nonEmptyText('the English title'), zh: nonEmptyText('the Chinese title') }, { error: 'expected { en: …, zh: … }' })
+      .strict(),
+    abstract: z
+      .object({ zh: nonEmptyText('the Chinese abstract').optional(), en: nonEmptyText('the English abstract').optional() }, {
+        error: 'expected { zh: …, en: … } with at least one of them',
+      })
+      .strict()
+      .refine((a) => a.zh !== undefined || a.en !== undefined, { message: 'has neither zh nor en (expected at least one abstract)' }),
+    /** Named links: `paper`, `code`, `pdf`, `project`, … Each an absolute http(s) URL. */
+    links: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'is not a link name (expected e.g. code, paper, pdf)' }), httpUrl).default({}),
+    tags: z.array(nonEmptyText('a tag')).default([]),
+  })
+  .strict();
+
+export const IssueStatusSchema = z.enum(['draft', 'ready'], { error: 'expected draft or ready' });
+
+export const IssueFrontMatterSchema = z
+  .object({
+    title: nonEmptyText('the issue title'),
+    week: z.object({ start: isoDate, end: isoDate }, { error: 'expected { start: YYYY-MM-DD, end: YYYY-MM-DD }' }).strict(),
+    publish_at: offsetDateTime,
+    status: IssueStatusSchema,
+    papers: z.array(PaperSchema, { error: 'expected a list of papers' }).min(1, { message: 'is empty (expected at least one paper)' }),
+  })
+  .strict()
+  .superRefine((fm, ctx) => {
+    if (fm.week.end < fm.week.start) {
+      ctx.addIssue({ code: 'custom', path: ['week', 'end'], message: `is before week.start ${fm.week.start} (expected a date on or after it)` });
+    }
+    const seen = new Map<string, number>();
+    fm.papers.forEach((p, i) => {
+      if (p.id === undefined) return;
+      const first = seen.get(p.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['papers', i, 'id'], message: `duplicates papers.${first}.id (expected ids unique within the issue)` });
+      } else seen.set(p.id, i);
+    });
+  });
+
+export type Paper = z.infer<typeof PaperSchema>;
+export type IssueStatus = z.infer<typeof IssueStatusSchema>;
+export type IssueFrontMatter = z.infer<typeof IssueFrontMatterSchema>;
+
+/** A validated weekly issue. `id` is the file name without `.md` (the week's first day). */
+export interface Issue extends IssueFrontMatter {
+  id: string;
+  /** The editor's note: the Markdown body after the front matter, trimmed ('' when absent). */
+  note: string;
+  /** Where it was read from, for messages. */
+  source: string;
+}
+
+/** The languages a Subscriber wants an Issue in. */
+export const LangSchema = z.enum(['zh', 'en', 'both']);
+export type Lang = z.infer<typeof LangSchema>;
+
+/** One file of the built output, path relative to the output directory. */
+export interface OutputFile {
+  path: string;
+  contents: string | Uint8Array;
+}

@@ -1,0 +1,16 @@
+/**
+ * Characters that XML 1.0 forbids (C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF and lone
+ * surrogates). Issue text must not contain them: a single one makes every feed unreadable.
+ */
+export const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+
+export function findXmlIllegal(text: string): { index: number; codePoint: number } | null {
+  XML_ILLEGAL.lastIndex = 0;
+  const m = XML_ILLEGAL.exec(text);
+  XML_ILLEGAL.lastIndex = 0;
+  return m ? { index: m.index, codePoint: m[0].codePointAt(0) ?? 0 } : null;
+}
+
+export function stripXmlIllegal(text: string): string {
+  return text.replace(XML_ILLEGAL, '');
+}
