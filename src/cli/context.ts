@@ -3,6 +3,7 @@
  * commands in-process (`runCli(argv, deps)`) against real files without touching the real process.
  */
 import type { Command } from 'commander';
+import { createApp, type App } from '../app.ts';
 import { parseConfig, type Config } from '../config.ts';
 
 export interface Output {
@@ -25,6 +26,8 @@ export interface CliContext extends CliDeps {
   config(opts: { issues?: string }): Config;
   out(line: string): void;
   err(line: string): void;
+  /** Runs `fn` with a fresh App (the composition root) and always closes it afterwards. */
+  withApp<T>(opts: { issues?: string }, fn: (app: App) => Promise<T>): Promise<T>;
 }
 
 export function createContext(deps: CliDeps): CliContext {
@@ -33,6 +36,17 @@ export function createContext(deps: CliDeps): CliContext {
     config: (opts) => parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }),
     out: (line) => void deps.stdout.write(`${line}\n`),
     err: (line) => void deps.stderr.write(`${line}\n`),
+    async withApp(opts, fn) {
+      const app = createApp(parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }), {
+        now: deps.now,
+        log: (line) => void deps.stderr.write(`${line}\n`),
+      });
+      try {
+        return await fn(app);
+      } finally {
+        await app.close();
+      }
+    },
   };
 }
 

@@ -1,0 +1,19 @@
+/**
+ * The SQLite Store: one database file, the Subscriber half and the ledger half over one connection.
+ */
+import type { Store } from '../store.ts';
+import { openSqlite } from './db.ts';
+import { sqliteLedgerStore } from './ledger.ts';
+import { sqliteSubscriberStore } from './subscribers.ts';
+
+export function openSqliteStore(file: string): Store {
+  const db = openSqlite(file);
+  return {
+    kind: 'sqlite',
+    ...sqliteSubscriberStore(db),
+    ...sqliteLedgerStore(db),
+    close: async () => {
+      db.close();
+    },
+  };
+}

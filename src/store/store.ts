@@ -1,0 +1,139 @@
+/**
+ * The Store: everything Sudi keeps between runs (Subscribers and the delivery ledger). One
+ * interface, two implementations (SQLite, the embedded default; PostgreSQL to scale out), one
+ * contract test suite. Callers never know which one they hold.
+ *
+ * Conventions every implementation follows:
+ * - times are `Date` in the interface and integer milliseconds since the epoch in the database
+ *   (portable across SQLite and PostgreSQL, no time-zone surprises);
+ * - emails are stored normalized (see subscribers/normalize-email.ts) and unique;
+ * - every multi-row change is one transaction.
+ */
+import type { Lang } from '../model.ts';
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced', 'complained'];
+
+export interface Subscriber {
+  id: number;
+  email: string;
+  status: SubscriberStatus;
+  lang: Lang;
+  /** Where the subscription came from: `web`, `cli`, `import:<file>`, … */
+  source: string;
+  createdAt: Date;
+  updatedAt: Date;
+  confirmedAt: Date | null;
+  unsubscribedAt: Date | null;
+  /** When the address was suppressed (bounced or complained). */
+  suppressedAt: Date | null;
+  /** When the last confirmation mail was sent (for the one-per-24-h rule). */
+  confirmationSentAt: Date | null;
+}
+
+/** Delivery states; see CONTEXT.md and DESIGN.md (Delivery). */
+export type DeliveryState = 'queued' | 'sending' | 'accepted' | 'deferred' | 'failed' | 'suppressed' | 'unknown';
+export const DELIVERY_STATES: readonly DeliveryState[] = ['queued', 'sending', 'accepted', 'deferred', 'failed', 'suppressed', 'unknown'];
+
+export type SendTrigger = 'cli' | 'http' | 'schedule' | 'worker';
+
+/** One run of one Issue. At most one per Issue, ever: the unique key is what makes triggers safe. */
+export interface Send {
+  issueId: string;
+  trigger: SendTrigger;
+  /** Number of Deliveries snapshotted when the Send started. */
+  total: number;
+  createdAt: Date;
+  /** Set when no Delivery is left to attempt. */
+  finishedAt: Date | null;
+  /** A 4.7.x/5.7.x (policy, rate) reply pauses the whole Send until then. */
+  pausedUntil: Date | null;
+}
+
+export interface Delivery {
+  issueId: string;
+  subscriberId: number;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  leaseUntil: Date | null;
+  leaseOwner: string | null;
+  messageId: string | null;
+  lastCode: number | null;
+  lastResponse: string | null;
+  updatedAt: Date;
+}
+
+/** A Delivery handed to a sender, with what it needs of the Subscriber (re-read at claim time). */
+export interface ClaimedDelivery extends Delivery {
+  email: string;
+  lang: Lang;
+}
+
+export interface SubscriberStore {
+  findSubscriberByEmail(email: string): Promise<Subscriber | null>;
+  getSubscriber(id: number): Promise<Subscriber | null>;
+  /** Inserts a Subscriber; throws SudiError E_CONFLICT if the email exists. */
+  insertSubscriber(s: { email: string; status: SubscriberStatus; lang: Lang; source: string; now: Date }): Promise<Subscriber>;
+  /** Changes status (and the matching timestamp); returns the updated row, null if no such id. */
+  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<Subscriber | null>;
+  updateSubscriber(id: number, patch: { lang?: Lang; source?: string }, now: Date): Promise<Subscriber | null>;
+  /**
+   * Atomically takes the right to send a confirmation mail: sets confirmation_sent_at = now and
+   * returns true only if the previous one is older than `notBefore` (or absent). Race-safe: of many
+   * concurrent callers at most one gets true.
+   */
+  claimConfirmationSlot(id: number, now: Date, notBefore: Date): Promise<boolean>;
+  deleteSubscriber(id: number): Promise<boolean>;
+  /** Keyset-paged listing by id (stable, bounded memory for exports of any size). */
+  listSubscribers(q: { status?: SubscriberStatus; afterId?: number; limit: number }): Promise<Subscriber[]>;
+  countSubscribers(status?: SubscriberStatus): Promise<number>;
+}
+
+export interface LedgerStore {
+  /**
+   * Starts the Send of an Issue, or finds the one that exists. In one transaction: insert the
+   * `sends` row (unique per issue) and, only if it was new, one `queued` Delivery per active
+   * Subscriber (the snapshot). Cron, CLI and HTTP all come through here.
+   */
+  startSend(issueId: string, opts: { trigger: SendTrigger; now: Date }): Promise<{ send: Send; created: boolean }>;
+  getSend(issueId: string): Promise<Send | null>;
+  listSends(): Promise<Send[]>;
+  /**
+   * Leases up to `limit` Deliveries that are due (queued; deferred/unknown with next_attempt_at ≤
+   * now; sending with an expired lease) for `owner` until now + leaseMs, moving them to `sending`
+   * and incrementing attempts. Rows whose Subscriber is no longer active become `suppressed` and
+   * are not returned. Nothing is returned while the Send is paused. Safe under concurrent callers
+   * (SQLite: one writer transaction; PostgreSQL: FOR UPDATE SKIP LOCKED). `issueId` undefined =
+   * any unfinished Send.
+   */
+  claimDeliveries(q: { issueId?: string; owner: string; now: Date; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]>;
+  /** Records the Message-ID before the message is handed to SMTP (stable across retries). */
+  setMessageId(issueId: string, subscriberId: number, messageId: string): Promise<void>;
+  /**
+   * Commits the outcome of one attempt, only if `owner` still holds the lease (returns false
+   * otherwise: another worker took the row over after the lease expired).
+   */
+  recordOutcome(
+    issueId: string,
+    subscriberId: number,
+    outcome: {
+      owner: string;
+      state: Exclude<DeliveryState, 'queued' | 'sending'>;
+      code?: number | null;
+      response?: string | null;
+      nextAttemptAt?: Date | null;
+      now: Date;
+    },
+  ): Promise<boolean>;
+  pauseSend(issueId: string, until: Date): Promise<void>;
+  /** Sets finished_at if no Delivery is queued, sending, deferred or retryable-unknown. Returns the Send. */
+  finishSendIfDone(issueId: string, now: Date): Promise<Send | null>;
+  deliveryCounts(issueId: string): Promise<Record<DeliveryState, number>>;
+  listDeliveries(q: { issueId: string; states?: DeliveryState[]; afterSubscriberId?: number; limit: number }): Promise<Delivery[]>;
+}
+
+export interface Store extends SubscriberStore, LedgerStore {
+  readonly kind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
