@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { findXmlIllegal } from './xml-chars.ts';
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /** Text that can go into any feed: no characters XML 1.0 forbids. */
 const text = (what: string) =>
   z.string({ error: `expected ${what} as text` }).superRefine((value, ctx) => {
@@ -65,7 +69,11 @@ export const PaperSchema = z
         error: 'expected { zh: …, en: … } with at least one of them',
       })
       .strict()
-      .refine((a) => a.zh !== undefined || a.en !== undefined, { message: 'has neither zh nor en (expected at least one abstract)' }),
+      // `when`: still report a missing abstract when the object also has an unknown field.
+      .refine((a) => a.zh !== undefined || a.en !== undefined, {
+        message: 'has neither zh nor en (expected at least one abstract)',
+        when: (payload) => isRecord(payload.value),
+      }),
     /** Named links: `paper`, `code`, `pdf`, `project`, … Each an absolute http(s) URL. */
     links: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'is not a link name (expected e.g. code, paper, pdf)' }), httpUrl).default({}),
     tags: z.array(nonEmptyText('a tag')).default([]),
@@ -83,19 +91,28 @@ export const IssueFrontMatterSchema = z
     papers: z.array(PaperSchema, { error: 'expected a list of papers' }).min(1, { message: 'is empty (expected at least one paper)' }),
   })
   .strict()
-  .superRefine((fm, ctx) => {
-    if (fm.week.end < fm.week.start) {
-      ctx.addIssue({ code: 'custom', path: ['week', 'end'], message: `is before week.start ${fm.week.start} (expected a date on or after it)` });
-    }
-    const seen = new Map<string, number>();
-    fm.papers.forEach((p, i) => {
-      if (p.id === undefined) return;
-      const first = seen.get(p.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['papers', i, 'id'], message: `duplicates papers.${first}.id (expected ids unique within the issue)` });
-      } else seen.set(p.id, i);
-    });
-  });
+  // Cross-field rules. `when` runs them even when another field failed (zod skips refinements after
+  // an unknown field or a wrong type by default), so `check` reports every problem at once; the
+  // value may therefore be partly invalid here and is read defensively.
+  .superRefine(
+    (fm, ctx) => {
+      const week: unknown = fm.week;
+      if (isRecord(week) && typeof week.start === 'string' && typeof week.end === 'string' && week.end < week.start) {
+        ctx.addIssue({ code: 'custom', path: ['week', 'end'], message: `is before week.start ${week.start} (expected a date on or after it)` });
+      }
+      const papers: unknown = fm.papers;
+      if (!Array.isArray(papers)) return;
+      const seen = new Map<string, number>();
+      papers.forEach((p: unknown, i) => {
+        if (!isRecord(p) || typeof p.id !== 'string') return;
+        const first = seen.get(p.id);
+        if (first !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['papers', i, 'id'], message: `duplicates papers.${first}.id (expected ids unique within the issue)` });
+        } else seen.set(p.id, i);
+      });
+    },
+    { when: (payload) => isRecord(payload.value) },
+  );
 
 export type Paper = z.infer<typeof PaperSchema>;
 export type IssueStatus = z.infer<typeof IssueStatusSchema>;

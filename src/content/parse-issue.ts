@@ -54,6 +54,18 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
   const result = IssueFrontMatterSchema.safeParse(data);
   if (!result.success) {
     for (const zi of result.error.issues) {
+      if (zi.code === 'unrecognized_keys') {
+        // One problem per unknown key, on the key's own line, naming the fields that are allowed there.
+        const allowed = fieldsAt(zi.path);
+        for (const key of zi.keys) {
+          problems.push({
+            line: lineOf(doc, lineCounter, [...zi.path, key]) + lineOffset,
+            path: [...zi.path, key].map(String).join('.'),
+            message: `is not a known field (expected only ${allowed.join(', ')}; check the spelling)`,
+          });
+        }
+        continue;
+      }
       problems.push({
         line: lineOf(doc, lineCounter, zi.path) + lineOffset,
         path: zi.path.map(String).join('.'),
@@ -61,11 +73,13 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
       });
     }
   }
-  if (result.success && nameMatch && result.data.week.start !== nameMatch[1]) {
+  // Checked on the raw value so a misnamed file is reported together with every other problem.
+  const start = valueAt(data, ['week', 'start']);
+  if (nameMatch && typeof start === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(start) && start !== nameMatch[1]) {
     problems.push({
       line: lineOf(doc, lineCounter, ['week', 'start']) + lineOffset,
       path: 'week.start',
-      message: `is ${result.data.week.start} but the file is named ${baseName} (expected ${nameMatch[1]}, or rename the file to ${result.data.week.start}.md)`,
+      message: `is ${start} but the file is named ${baseName} (expected ${nameMatch[1]}, or rename the file to ${start}.md)`,
     });
   }
   if (problems.length > 0 || !result.success || !nameMatch) {
@@ -92,14 +106,41 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function describe(zi: z.core.$ZodIssue, value: unknown): string {
-  if (zi.code === 'unrecognized_keys') {
-    return `unknown field(s) ${zi.keys.map((k) => `"${k}"`).join(', ')} (expected only the documented fields; check the spelling)`;
+  if (zi.code === 'invalid_key') {
+    // A record key failed its own schema (e.g. a link name): the useful text is in the nested issue.
+    const inner = zi.issues[0]?.message ?? 'is not a valid name';
+    return `key ${JSON.stringify(zi.path.at(-1))} ${inner}`;
   }
   if (zi.code === 'invalid_type') {
     const expected = zi.message.replace(/^Invalid input: /, '');
     return value === undefined ? `is missing (${expected})` : `is ${JSON.stringify(value)} (${expected})`;
   }
   return zi.message.startsWith('expected') ? `is invalid (${zi.message})` : zi.message;
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  element?: unknown;
+  innerType?: unknown;
+}
+
+/** The field names the schema allows at `path` (for "unknown field" messages), read from the schema itself. */
+function fieldsAt(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = IssueFrontMatterSchema;
+  const def = (s: unknown) => (s as { _zod: { def: SchemaDef } })._zod.def;
+  const unwrap = (s: unknown) => {
+    while (def(s).innerType !== undefined) s = def(s).innerType;
+    return s;
+  };
+  for (const key of path) {
+    const d = def(unwrap(schema));
+    if (d.type === 'object' && typeof key === 'string' && d.shape) schema = d.shape[key];
+    else if (d.type === 'array' && typeof key === 'number') schema = d.element;
+    else return [];
+  }
+  const d = def(unwrap(schema));
+  return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
 }
 
 /** The 1-based line of the deepest node along `path` that exists in the document. */

@@ -1,0 +1,64 @@
+/**
+ * Issue front matter → issue file text. Pure and deterministic: the same data always gives the same
+ * bytes (the importer relies on it to make re-imports byte-identical).
+ *
+ * Style choices, and why:
+ * - Text (titles, abstracts, URLs, tags) is double-quoted: safe for any content (`: `, `#`, `{{`,
+ *   leading `-`…), and CJK stays readable because yaml escapes only non-printable characters.
+ * - lineWidth 0: no folding, so a long abstract stays one line and means exactly what was written.
+ * - Dates, publish_at, status and ids are plain scalars, as a person would type them.
+ */
+import { Document, isMap, isPair, isScalar, Scalar, visit, type YAMLMap } from 'yaml';
+import type { IssueStatus } from '../model.ts';
+
+export interface IssueData {
+  title: string;
+  week: { start: string; end: string };
+  publish_at: string;
+  status: IssueStatus;
+  papers: Array<{
+    id?: string;
+    title: { en: string; zh: string };
+    abstract: { zh?: string; en?: string };
+    links?: Record<string, string>;
+    tags?: string[];
+  }>;
+}
+
+const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id']);
+
+export function serializeIssue(data: IssueData, options: { comment?: string; note?: string } = {}): string {
+  // Fixed key order, and empty links/tags left out (both default to empty).
+  const papers = data.papers.map((p) => ({
+    ...(p.id === undefined ? {} : { id: p.id }),
+    title: { en: p.title.en, zh: p.title.zh },
+    abstract: { ...(p.abstract.zh === undefined ? {} : { zh: p.abstract.zh }), ...(p.abstract.en === undefined ? {} : { en: p.abstract.en }) },
+    ...(p.links && Object.keys(p.links).length > 0 ? { links: { ...p.links } } : {}),
+    ...(p.tags && p.tags.length > 0 ? { tags: [...p.tags] } : {}),
+  }));
+  const doc = new Document({
+    title: data.title,
+    week: { start: data.week.start, end: data.week.end },
+    publish_at: data.publish_at,
+    status: data.status,
+    papers,
+  });
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value as YAMLMap).flow = true;
+    },
+    Scalar(key, node, path) {
+      if (key === 'key') return; // map keys stay plain
+      const parent = path.at(-1);
+      const owner = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : '';
+      node.type = PLAIN_KEYS.has(owner) ? Scalar.PLAIN : Scalar.QUOTE_DOUBLE;
+    },
+  });
+  if (isMap(doc.contents)) {
+    const first = doc.contents.items[0];
+    if (first && options.comment) (first.key as Scalar).commentBefore = ` ${options.comment}`;
+  }
+  const yaml = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: true });
+  const note = options.note?.trim();
+  return `---\n${yaml}---\n${note ? `${note}\n` : ''}`;
+}
