@@ -1,0 +1,38 @@
+/**
+ * RSS 2.0 (`feed.xml`) with `atom:link rel="self"`. The entry's description carries the full issue
+ * as entity-escaped HTML, which every RSS reader understands (no CDATA; see xml.ts).
+ */
+import type { FeedData } from './feed-data.ts';
+import { rfc822 } from './feed-data.ts';
+import { element, emptyElement } from './xml.ts';
+
+export function renderRss(feed: FeedData): string {
+  const items = feed.entries.map((e) =>
+    [
+      '<item>',
+      element('title', e.title),
+      element('link', e.url),
+      element('guid', e.id, { isPermaLink: 'false' }),
+      element('pubDate', rfc822(e.published)),
+      ...e.tags.map((t) => element('category', t)),
+      element('description', e.contentHtml),
+      '</item>',
+    ].join('\n'),
+  );
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
+    '<channel>',
+    element('title', feed.title),
+    element('link', feed.homeUrl),
+    element('description', feed.description),
+    element('language', feed.language),
+    element('lastBuildDate', rfc822(feed.updated)),
+    element('generator', 'Sudi'),
+    emptyElement('atom:link', { href: feed.selfUrls.rss, rel: 'self', type: 'application/rss+xml' }),
+    ...items,
+    '</channel>',
+    '</rss>',
+    '',
+  ].join('\n');
+}

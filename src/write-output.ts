@@ -1,0 +1,69 @@
+/**
+ * Writes OutputFile[] to a folder atomically enough for a web server reading it: everything goes
+ * into a fresh temporary folder beside the target (same file system, so rename is atomic), then the
+ * old folder is renamed away, the new one renamed in, and the old one deleted.
+ *
+ * A failure while writing leaves the previous output untouched (the temporary folder is removed).
+ * Between the two renames the target is briefly absent (microseconds); POSIX has no portable
+ * directory exchange, and a symlink flip would make `public/` a symlink, surprising users who sync it.
+ */
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SudiError } from './errors.ts';
+import type { OutputFile } from './model.ts';
+
+/** Rejects paths that would escape the output folder (they come from templates' callers, not users, but still). */
+function safeJoin(root: string, rel: string): string {
+  const full = path.resolve(root, rel);
+  if (rel === '' || path.isAbsolute(rel) || !full.startsWith(root + path.sep)) {
+    throw new SudiError('E_BUILD', `output path "${rel}" is outside the output folder (expected a relative path such as issues/2024-04-15/index.html)`);
+  }
+  return full;
+}
+
+/** The folder's permission bits, or null when it does not exist. */
+async function modeOf(p: string): Promise<number | null> {
+  try {
+    return (await stat(p)).mode & 0o7777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[]): Promise<void> {
+  const target = path.resolve(targetDir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  await mkdir(parent, { recursive: true });
+
+  const previousMode = await modeOf(target);
+  const temp = await mkdtemp(path.join(parent, `.${base}.new-`));
+  try {
+    // mkdtemp makes the folder 0700; a web server running as another user must still read it.
+    await chmod(temp, previousMode ?? 0o755);
+    for (const f of files) {
+      const full = safeJoin(temp, f.path);
+      await mkdir(path.dirname(full), { recursive: true });
+      await writeFile(full, f.contents);
+    }
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true });
+    throw e instanceof SudiError ? e : new SudiError('E_BUILD', `could not write the output to ${temp}: ${(e as Error).message}; ${target} was not changed`, { cause: e });
+  }
+
+  const old = previousMode !== null ? path.join(parent, `.${base}.old-${path.basename(temp).slice(base.length + 6)}`) : null;
+  try {
+    if (old) await rename(target, old);
+    try {
+      await rename(temp, target);
+    } catch (e) {
+      if (old) await rename(old, target); // put the previous output back
+      throw e;
+    }
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true });
+    throw new SudiError('E_BUILD', `could not replace ${target}: ${(e as Error).message}; the previous output is unchanged`, { cause: e });
+  }
+  if (old) await rm(old, { recursive: true, force: true });
+}
