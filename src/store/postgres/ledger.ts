@@ -1,0 +1,188 @@
+/**
+ * The delivery ledger on PostgreSQL: the same rules as the SQLite ledger, and the work queue for
+ * any number of `sudi worker` processes. Claims lock rows with FOR UPDATE SKIP LOCKED, so workers
+ * never wait for each other and never take the same row; the Send's unique key makes startSend safe.
+ */
+import type { Lang } from '../../model.ts';
+import { DELIVERY_STATES, type ClaimedDelivery, type Delivery, type DeliveryState, type LedgerStore, type Send, type SendTrigger } from '../store.ts';
+import { tx, type Pool } from './db.ts';
+
+interface SendRow {
+  issue_id: string;
+  trigger: SendTrigger;
+  total: number;
+  created_at: number;
+  finished_at: number | null;
+  paused_until: number | null;
+}
+
+interface DeliveryRow {
+  issue_id: string;
+  subscriber_id: number;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  lease_owner: string | null;
+  message_id: string | null;
+  last_code: number | null;
+  last_response: string | null;
+  updated_at: number;
+}
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+function sendFromRow(r: SendRow): Send {
+  return {
+    issueId: r.issue_id,
+    trigger: r.trigger,
+    total: r.total,
+    createdAt: new Date(r.created_at),
+    finishedAt: date(r.finished_at),
+    pausedUntil: date(r.paused_until),
+  };
+}
+
+function deliveryFromRow(r: DeliveryRow): Delivery {
+  return {
+    issueId: r.issue_id,
+    subscriberId: r.subscriber_id,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: date(r.next_attempt_at),
+    leaseUntil: date(r.lease_until),
+    leaseOwner: r.lease_owner,
+    messageId: r.message_id,
+    lastCode: r.last_code,
+    lastResponse: r.last_response,
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+/**
+ * What is due at $now: queued; deferred or unknown whose retry time has come; sending whose lease
+ * expired (its worker died or stalled). An `unknown` row without next_attempt_at is final.
+ */
+const DUE = `(d.state = 'queued'
+  OR (d.state IN ('deferred', 'unknown') AND d.next_attempt_at <= $now)
+  OR (d.state = 'sending' AND d.lease_until <= $now))`;
+
+/**
+ * One statement: pick due rows of unfinished, unpaused Sends (skipping rows another worker is
+ * locking right now), then lease them, or suppress them when their Subscriber is no longer active.
+ * Numbered parameters: $1 now, $2 issue (or null), $3 limit, $4 owner, $5 lease end.
+ */
+const CLAIM_SQL = `
+WITH picked AS (
+  SELECT d.issue_id, d.subscriber_id
+  FROM deliveries d JOIN sends s ON s.issue_id = d.issue_id
+  WHERE s.finished_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= $1)
+    AND ($2::text IS NULL OR d.issue_id = $2)
+    AND d.state IN ('queued', 'sending', 'deferred', 'unknown')
+    AND ${DUE.replaceAll('$now', '$1')}
+  ORDER BY d.issue_id, d.subscriber_id
+  LIMIT $3
+  FOR UPDATE OF d SKIP LOCKED
+), marked AS (
+  UPDATE deliveries d SET
+    state = CASE WHEN sub.status = 'active' THEN 'sending' ELSE 'suppressed' END,
+    attempts = d.attempts + CASE WHEN sub.status = 'active' THEN 1 ELSE 0 END,
+    lease_owner = CASE WHEN sub.status = 'active' THEN $4 ELSE NULL END,
+    lease_until = CASE WHEN sub.status = 'active' THEN $5::bigint ELSE NULL END,
+    next_attempt_at = NULL,
+    updated_at = $1
+  FROM picked p LEFT JOIN subscribers sub ON sub.id = p.subscriber_id
+  WHERE d.issue_id = p.issue_id AND d.subscriber_id = p.subscriber_id
+  RETURNING d.*, sub.email, sub.lang
+)
+SELECT * FROM marked WHERE state = 'sending' ORDER BY issue_id, subscriber_id`;
+
+export function postgresLedgerStore(pool: Pool) {
+  const getSend = async (issueId: string) => {
+    const r = await pool.query<SendRow>('SELECT * FROM sends WHERE issue_id = $1', [issueId]);
+    return r.rows[0] ? sendFromRow(r.rows[0]) : null;
+  };
+
+  const store = {
+    async startSend(issueId, { trigger, now }) {
+      return tx(pool, async (c) => {
+        // A concurrent startSend of the same Issue waits here on the unique key until this
+        // transaction ends, then inserts nothing: the snapshot is taken exactly once.
+        const ins = await c.query<SendRow>(
+          `INSERT INTO sends (issue_id, trigger, total, created_at) VALUES ($1, $2, 0, $3)
+           ON CONFLICT (issue_id) DO NOTHING RETURNING *`,
+          [issueId, trigger, now.getTime()],
+        );
+        if (ins.rowCount === 0) {
+          const existing = await c.query<SendRow>('SELECT * FROM sends WHERE issue_id = $1', [issueId]);
+          return { send: sendFromRow(existing.rows[0]!), created: false };
+        }
+        const snap = await c.query(
+          `INSERT INTO deliveries (issue_id, subscriber_id, state, attempts, updated_at)
+           SELECT $1, id, 'queued', 0, $2 FROM subscribers WHERE status = 'active'`,
+          [issueId, now.getTime()],
+        );
+        const send = await c.query<SendRow>('UPDATE sends SET total = $2 WHERE issue_id = $1 RETURNING *', [issueId, snap.rowCount ?? 0]);
+        return { send: sendFromRow(send.rows[0]!), created: true };
+      });
+    },
+    getSend,
+    async listSends() {
+      const r = await pool.query<SendRow>('SELECT * FROM sends ORDER BY created_at, issue_id');
+      return r.rows.map(sendFromRow);
+    },
+    async claimDeliveries(q) {
+      const now = q.now.getTime();
+      const r = await pool.query<DeliveryRow & { email: string; lang: Lang }>(CLAIM_SQL, [
+        now,
+        q.issueId ?? null,
+        q.limit,
+        q.owner,
+        now + q.leaseMs,
+      ]);
+      return r.rows.map((row): ClaimedDelivery => ({ ...deliveryFromRow(row), email: row.email, lang: row.lang }));
+    },
+    async setMessageId(issueId, subscriberId, messageId) {
+      await pool.query('UPDATE deliveries SET message_id = $3 WHERE issue_id = $1 AND subscriber_id = $2', [issueId, subscriberId, messageId]);
+    },
+    async recordOutcome(issueId, subscriberId, o) {
+      // Only the lease holder may record: after a takeover the row has another owner (or another
+      // state), and a late outcome from the old owner must not overwrite the new attempt.
+      const r = await pool.query(
+        `UPDATE deliveries SET state = $4, last_code = $5, last_response = $6, next_attempt_at = $7,
+           lease_until = NULL, updated_at = $8
+         WHERE issue_id = $1 AND subscriber_id = $2 AND state = 'sending' AND lease_owner = $3`,
+        [issueId, subscriberId, o.owner, o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime()],
+      );
+      return r.rowCount === 1;
+    },
+    async pauseSend(issueId, until) {
+      // Never shortens a pause another worker set for longer.
+      await pool.query('UPDATE sends SET paused_until = GREATEST(COALESCE(paused_until, 0), $2) WHERE issue_id = $1', [issueId, until.getTime()]);
+    },
+    async finishSendIfDone(issueId, now) {
+      await pool.query(
+        `UPDATE sends SET finished_at = $2 WHERE issue_id = $1 AND finished_at IS NULL AND NOT EXISTS (
+           SELECT 1 FROM deliveries d WHERE d.issue_id = $1
+             AND (d.state IN ('queued', 'sending', 'deferred') OR (d.state = 'unknown' AND d.next_attempt_at IS NOT NULL)))`,
+        [issueId, now.getTime()],
+      );
+      return getSend(issueId);
+    },
+    async deliveryCounts(issueId) {
+      const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+      const r = await pool.query<{ state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE issue_id = $1 GROUP BY state', [issueId]);
+      for (const row of r.rows) counts[row.state] = row.n;
+      return counts;
+    },
+    async listDeliveries(q) {
+      const r = await pool.query<DeliveryRow>(
+        `SELECT * FROM deliveries WHERE issue_id = $1 AND ($2::text[] IS NULL OR state = ANY($2)) AND subscriber_id > $3
+         ORDER BY subscriber_id LIMIT $4`,
+        [q.issueId, q.states ?? null, q.afterSubscriberId ?? 0, q.limit],
+      );
+      return r.rows.map(deliveryFromRow);
+    },
+  } satisfies LedgerStore;
+  return store;
+}

@@ -1,0 +1,124 @@
+/**
+ * The Subscriber half of the PostgreSQL Store. Same semantics as the SQLite one (the contract suite
+ * runs against both); race safety comes from single conditional statements, not from locks held
+ * across round trips.
+ */
+import { SudiError } from '../../errors.ts';
+import type { Lang } from '../../model.ts';
+import type { Subscriber, SubscriberStatus, SubscriberStore } from '../store.ts';
+import type { Pool } from './db.ts';
+
+export interface SubscriberRow {
+  id: number;
+  email: string;
+  status: SubscriberStatus;
+  lang: Lang;
+  source: string;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+  suppressed_at: number | null;
+  confirmation_sent_at: number | null;
+}
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+function subscriberFromRow(r: SubscriberRow): Subscriber {
+  return {
+    id: r.id,
+    email: r.email,
+    status: r.status,
+    lang: r.lang,
+    source: r.source,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    confirmedAt: date(r.confirmed_at),
+    unsubscribedAt: date(r.unsubscribed_at),
+    suppressedAt: date(r.suppressed_at),
+    confirmationSentAt: date(r.confirmation_sent_at),
+  };
+}
+
+/** Which timestamp column records a move into each status (pending has none of its own). */
+const STATUS_TIME_COLUMN: Record<SubscriberStatus, string | null> = {
+  pending: null,
+  active: 'confirmed_at',
+  unsubscribed: 'unsubscribed_at',
+  bounced: 'suppressed_at',
+  complained: 'suppressed_at',
+};
+
+const UNIQUE_VIOLATION = '23505';
+
+export function postgresSubscriberStore(pool: Pool) {
+  const one = async (sql: string, params: unknown[]) => {
+    const r = await pool.query<SubscriberRow>(sql, params);
+    return r.rows[0] ? subscriberFromRow(r.rows[0]) : null;
+  };
+  const get = (id: number) => one('SELECT * FROM subscribers WHERE id = $1', [id]);
+
+  const store = {
+    findSubscriberByEmail: (email) => one('SELECT * FROM subscribers WHERE email = $1', [email]),
+    getSubscriber: get,
+    async insertSubscriber(s) {
+      const now = s.now.getTime();
+      try {
+        const r = await one(
+          `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
+           VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING *`,
+          [s.email, s.status, s.lang, s.source, now, s.status === 'active' ? now : null],
+        );
+        return r!;
+      } catch (e) {
+        if ((e as { code?: string }).code === UNIQUE_VIOLATION) {
+          throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
+        }
+        throw e;
+      }
+    },
+    async setSubscriberStatus(id, status, now) {
+      // A move into the status it already has is a no-op: confirming twice keeps the first confirmed_at.
+      const col = STATUS_TIME_COLUMN[status];
+      const r = await one(
+        `UPDATE subscribers SET status = $2, updated_at = $3${col ? `, ${col} = $3` : ''}
+         WHERE id = $1 AND status <> $2 RETURNING *`,
+        [id, status, now.getTime()],
+      );
+      return r ?? get(id);
+    },
+    async updateSubscriber(id, patch, now) {
+      const sets: string[] = [];
+      const params: unknown[] = [id, now.getTime()];
+      if (patch.lang !== undefined) sets.push(`lang = $${params.push(patch.lang)}`);
+      if (patch.source !== undefined) sets.push(`source = $${params.push(patch.source)}`);
+      if (sets.length === 0) return get(id);
+      return one(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = $2 WHERE id = $1 RETURNING *`, params);
+    },
+    async claimConfirmationSlot(id, now, notBefore) {
+      // The condition is in the UPDATE's WHERE: concurrent callers queue on the row lock and each
+      // re-evaluates it after the previous one commits, so exactly one sees a change.
+      const r = await pool.query(
+        `UPDATE subscribers SET confirmation_sent_at = $2
+         WHERE id = $1 AND (confirmation_sent_at IS NULL OR confirmation_sent_at < $3)`,
+        [id, now.getTime(), notBefore.getTime()],
+      );
+      return r.rowCount === 1;
+    },
+    async deleteSubscriber(id) {
+      return (await pool.query('DELETE FROM subscribers WHERE id = $1', [id])).rowCount === 1;
+    },
+    async listSubscribers(q) {
+      const r = await pool.query<SubscriberRow>(
+        `SELECT * FROM subscribers WHERE ($1::text IS NULL OR status = $1) AND id > $2 ORDER BY id LIMIT $3`,
+        [q.status ?? null, q.afterId ?? 0, q.limit],
+      );
+      return r.rows.map(subscriberFromRow);
+    },
+    async countSubscribers(status) {
+      const r = await pool.query<{ n: number }>('SELECT count(*) AS n FROM subscribers WHERE ($1::text IS NULL OR status = $1)', [status ?? null]);
+      return r.rows[0]!.n;
+    },
+  } satisfies SubscriberStore;
+  return store;
+}
