@@ -48,7 +48,7 @@ function nameFor(url: string, before: string): string {
   if (arxiv) return arxiv[1] === 'pdf' ? 'pdf' : 'paper';
   const host = new URL(url).hostname.toLowerCase();
   if (host === 'github.com' || host === 'www.github.com' || host === 'gitlab.com') return 'code';
-  // Only the current clause counts: "…见主页。代码：URL" is a code link.
+  // Only the current sentence counts: "…见主页。代码：URL" is a code link.
   const clause = before.split(/[。！？；;!?\n]/).at(-1) ?? '';
   let best: { name: string; at: number } | undefined;
   for (const { name, words } of INTRODUCERS) {
@@ -63,7 +63,11 @@ export function findLinks(text: string): FoundLinks {
   const links: Record<string, string> = {};
   const seen = new Set<string>();
   let arxivId: string | undefined;
+  let previousEnd = 0;
   for (const m of text.matchAll(URL_IN_TEXT)) {
+    // The words that introduce this URL are those after the previous one.
+    const before = text.slice(previousEnd, m.index);
+    previousEnd = m.index + m[0].length;
     const written = trimUrl(m[0]);
     const url = /^https?:\/\//i.test(written) ? written : `https://${written}`;
     try {
@@ -75,7 +79,7 @@ export function findLinks(text: string): FoundLinks {
     seen.add(url);
     const arxiv = ARXIV_URL.exec(url);
     if (arxiv && arxivId === undefined) arxivId = `arxiv:${arxiv[2]}`;
-    const base = nameFor(url, text.slice(0, m.index));
+    const base = nameFor(url, before);
     let name = base;
     for (let n = 2; name in links; n++) name = `${base}${n}`;
     links[name] = url;

@@ -62,7 +62,7 @@ export function importDigest(input: string, options: ImportOptions): ImportResul
   }
   const header = lines[headerAt] as DigestLine;
   const before = lines.slice(0, headerAt).filter((l) => l.text !== '');
-  if (before.length > 0) warnings.push(`${source}:${before[0]?.no}-${before.at(-1)?.no}: ignored ${before.length} line(s) before the header`);
+  if (before.length > 0) warnings.push(`${source}:${lineRange(before)}: ignored ${before.length} line(s) before the header`);
   const [, y1, m1, d1, y2, m2, d2] = HEADER.exec(header.text) as RegExpExecArray;
   const start = calendarDate(`20${y1}-${m1}-${d1}`) ?? fail(header.no, `${y1}${m1}${d1} is not a real date (expected YYMMDD, e.g. 240415)`);
   const end = calendarDate(`20${y2}-${m2}-${d2}`) ?? fail(header.no, `${y2}${m2}${d2} is not a real date (expected YYMMDD, e.g. 240419)`);
@@ -80,8 +80,8 @@ export function importDigest(input: string, options: ImportOptions): ImportResul
     const en = body[i] as DigestLine;
     if (!isEnglishTitle(en.text)) {
       if (papers.length > 0 && !paperFollows(body, i)) {
-        const last = body.filter((l) => l.text !== '').at(-1) as DigestLine;
-        warnings.push(`${source}:${en.no}-${last.no}: ignored as page chrome after the last paper (starts "${clip(en.text)}")`);
+        const dropped = body.slice(i).filter((l) => l.text !== '');
+        warnings.push(`${source}:${lineRange(dropped)}: ignored as page chrome after the last paper (starts "${clip(en.text)}")`);
         break;
       }
       fail(en.no, `"${clip(en.text)}" is not an English title (${SHAPE}; a title is one line of mostly Latin letters)`);
@@ -176,6 +176,13 @@ function paperFollows(lines: readonly DigestLine[], from: number): boolean {
 function calendarDate(iso: string): string | undefined {
   const d = new Date(`${iso}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(iso) ? iso : undefined;
+}
+
+/** `12` or `12-20`: where a run of lines is, for messages. */
+function lineRange(lines: readonly DigestLine[]): string {
+  const first = lines[0]?.no ?? 0;
+  const last = lines.at(-1)?.no ?? first;
+  return first === last ? String(first) : `${first}-${last}`;
 }
 
 function clip(s: string): string {

@@ -41,7 +41,9 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const err of doc.errors) {
     const pos = lineCounter.linePos(err.pos[0]);
-    problems.push({ line: pos.line + lineOffset, path: '', message: `YAML syntax: ${err.message.split('\n')[0]} (expected valid YAML front matter)` });
+    const problem = { line: pos.line + lineOffset, path: '', message: `YAML syntax: ${err.message.split('\n')[0]} (expected valid YAML front matter)` };
+    // The yaml parser can report one mistake twice at the same spot; say it once.
+    if (!problems.some((p) => p.line === problem.line && p.message === problem.message)) problems.push(problem);
   }
   if (doc.errors.length > 0) return { problems };
 
