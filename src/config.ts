@@ -50,6 +50,14 @@ const EnvSchema = z.object({
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('data')),
   PUBLIC_DIR: z.preprocess(emptyToUndefined, z.string().default('public')),
   TEMPLATES_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
+  SUBSCRIBE_RATE_LIMIT: intIn(1, 1_000_000, 10),
+  TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'expected true, a hop count such as 1, or proxy addresses such as 127.0.0.1,10.0.0.0/8' })
+      .optional(),
+  ),
 });
 
 export interface Config {
@@ -76,6 +84,10 @@ export interface Config {
   dataDir: string;
   publicDir: string;
   templatesDir: string;
+  /** POSTs to /subscribe allowed per client IP per minute (429 past it). */
+  subscribeRateLimit: number;
+  /** Fastify's trustProxy: whether (and which) X-Forwarded-For to believe for the client IP. */
+  trustProxy: boolean | number | string;
   issuesDir: string;
 }
 
@@ -119,6 +131,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     dataDir: abs(e.DATA_DIR),
     publicDir: abs(e.PUBLIC_DIR),
     templatesDir: e.TEMPLATES_DIR ? abs(e.TEMPLATES_DIR) : BUNDLED_TEMPLATES_DIR,
+    subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     issuesDir: abs(overrides.issuesDir ?? 'issues'),
   };
+}
+
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  return /^\d+$/.test(v) ? Number(v) : v;
 }
