@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerCheck } from './check.ts';
 import { registerImport } from './import.ts';
+import { registerMigrateStore } from './migrate-store.ts';
 import { registerNew } from './new.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerImport, registerNew];
+export const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerImport, registerMigrateStore, registerNew];
