@@ -17,6 +17,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
 import type { Issue, Lang, Paper } from '../model.ts';
 import { siteUrls } from '../site-urls.ts';
+import { stripXmlIllegal } from '../xml-chars.ts';
 import { escapeHtml, noteHtml, paragraphsHtml } from './html-text.ts';
 import { cleanText, noteText, paragraphsText } from './text.ts';
 
@@ -51,9 +52,9 @@ export interface ViewInput {
   placeholders: Placeholders;
 }
 
-/** Chooses between a Chinese and an English label according to the variant. */
+/** Chooses between a Chinese and an English label according to the variant (`中文 / English` for both). */
 export function pick(lang: Lang, zh: string, en: string): string {
-  return lang === 'zh' ? zh : lang === 'en' ? en : `${zh} ${en}`;
+  return lang === 'zh' ? zh : lang === 'en' ? en : `${zh} / ${en}`;
 }
 
 export function subjectOf(issue: Issue): string {
@@ -88,7 +89,8 @@ function titleLink(p: Paper): string | undefined {
 export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Record<string, unknown> {
   const { issue, config, now, lang } = input;
   const html = flavour === 'html';
-  const s = (v: string): Out<F> => (html ? new Handlebars.SafeString(escapeHtml(v)) : cleanText(v)) as Out<F>;
+  // Control characters XML forbids are dropped from HTML too: invisible, and a parse error in HTML.
+  const s = (v: string): Out<F> => (html ? new Handlebars.SafeString(escapeHtml(stripXmlIllegal(v))) : cleanText(v)) as Out<F>;
   const raw = (v: string): Out<F> => (html ? new Handlebars.SafeString(v) : v) as Out<F>;
   const urls = siteUrls(config);
 
@@ -104,7 +106,7 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
       abstracts.push({
         lang: LANG_TAG[which],
         label: label === undefined ? undefined : s(label),
-        body: html ? raw(paragraphsHtml(v)) : raw(paragraphsText(v)),
+        body: html ? raw(paragraphsHtml(stripXmlIllegal(v))) : raw(paragraphsText(v)),
       });
     };
     if (lang === 'both') {
@@ -132,7 +134,7 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
     };
   });
 
-  const note = html ? noteHtml(issue.note) : noteText(issue.note);
+  const note = html ? noteHtml(stripXmlIllegal(issue.note)) : noteText(issue.note);
   const subject = subjectOf(issue);
   return {
     lang,
