@@ -1,6 +1,7 @@
 /**
- * RSS 2.0 (`feed.xml`) with `atom:link rel="self"`. The entry's description carries the full issue
- * as entity-escaped HTML, which every RSS reader understands (no CDATA; see xml.ts).
+ * RSS 2.0 (`feed.xml`) with `atom:link rel="self"`. Each item's `description` is a one-line
+ * summary and `content:encoded` the full issue as HTML (entity-escaped, no CDATA; see xml.ts):
+ * the usual split, which full-content readers (and @rowanmanning/feed-parser) expect.
  */
 import type { FeedData } from './feed-data.ts';
 import { rfc822 } from './feed-data.ts';
@@ -15,13 +16,14 @@ export function renderRss(feed: FeedData): string {
       element('guid', e.id, { isPermaLink: 'false' }),
       element('pubDate', rfc822(e.published)),
       ...e.tags.map((t) => element('category', t)),
-      element('description', e.contentHtml),
+      element('description', e.summary),
+      element('content:encoded', e.contentHtml),
       '</item>',
     ].join('\n'),
   );
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
-    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
     '<channel>',
     element('title', feed.title),
     element('link', feed.homeUrl),
