@@ -55,11 +55,21 @@ export const httpUrl = z
 /** `arxiv:2404.08634` (new-style ids, optional version) or any other `scheme:value` key. */
 export const PAPER_ID = /^(arxiv:\d{4}\.\d{4,5}(v\d+)?|(?!arxiv:)[a-z][a-z0-9+.-]*:[^\s]+)$/;
 
+/** arXiv's own rules: YYMM is a real month; the number has 4 digits until 1412 and 5 from 1501 on. */
+function isWellFormedArxivId(id: string): boolean {
+  const m = /^arxiv:(\d{2})(\d{2})\.(\d+)/.exec(id);
+  if (!m) return true; // another scheme, checked by PAPER_ID alone
+  const month = Number(m[2]);
+  const digits = (m[3] ?? '').length;
+  return month >= 1 && month <= 12 && digits === (`${m[1]}${m[2]}` >= '1501' ? 5 : 4);
+}
+
 export const PaperSchema = z
   .object({
     id: z
       .string()
       .regex(PAPER_ID, { message: 'is not a well-formed id (expected arxiv:NNNN.NNNNN, e.g. arxiv:2404.08634)' })
+      .refine(isWellFormedArxivId, { message: 'is not a real arXiv id (expected arxiv:YYMM.NNNNN with a month 01-12; 5 digits after the dot since 1501, 4 before)' })
       .optional(),
     title: z
       .object({ en: nonEmptyText('the English title'), zh: nonEmptyText('the Chinese title') }, { error: 'expected { en: …, zh: … }' })

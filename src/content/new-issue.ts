@@ -14,7 +14,7 @@ week: { start: ${weekStart}, end: ${end} }
 publish_at: ${publishAt}   # the scheduler sends it when due
 status: draft                         # draft | ready
 papers:
-  - id: arxiv:0000.00000               # optional; the arXiv id when known
+  - # id: arxiv:2404.08634            # optional; the arXiv id when known
     title:
       en: "TODO English title"
       zh: "TODO 中文标题"

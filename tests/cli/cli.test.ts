@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createContext } from '../../src/cli/context.ts';
+import { buildProgram } from '../../src/cli/main.ts';
+import { parseIssue } from '../../src/content/parse-issue.ts';
+import { runCliCaptured, tempDir } from '../helpers/run-cli.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SEED_ISSUE = path.join(ROOT, 'issues', '2024-04-15.md');
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('sudi-cli-')));
+afterEach(async () => cleanup());
+
+/** Every command registered in the command table, read from the program itself. */
+function commandNames(): string[] {
+  const sink = { write: () => true };
+  const ctx = createContext({ stdout: sink, stderr: sink, env: {}, cwd: ROOT, now: () => new Date(), shutdownSignal: new AbortController().signal });
+  return buildProgram(ctx).commands.map((c) => c.name());
+}
+
+describe('sudi --help', () => {
+  it('lists the commands of issue 2 and exits 0', async () => {
+    const r = await runCliCaptured(['--help']);
+    expect(r.code).toBe(0);
+    for (const name of ['check', 'import', 'new']) expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
+  });
+
+  it.each(commandNames())('sudi %s --help describes the command and its options, exit 0', async (name) => {
+    const r = await runCliCaptured([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: sudi ${name}`);
+    expect(r.stdout).toMatch(/^Options:\n/m);
+    expect(r.stderr).toBe('');
+  });
+
+  it('every command named in issue 2 takes --issues DIR (default ./issues)', async () => {
+    const named = ['check', 'import', 'new', 'build', 'preview', 'serve', 'subscribers', 'send', 'status', 'run-due', 'worker'];
+    const present = commandNames().filter((n) => named.includes(n));
+    expect(present).toEqual(expect.arrayContaining(['check', 'import', 'new']));
+    const without: string[] = [];
+    for (const name of present) {
+      const r = await runCliCaptured([name, '--help']);
+      if (!/--issues <dir>\s+directory of issue files \(default: "issues"\)/.test(r.stdout)) without.push(name);
+    }
+    expect(without).toEqual([]);
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await runCliCaptured(['frobnicate'])).code).toBe(2);
+    const r = await runCliCaptured(['check', '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--no-such-option'/);
+  });
+});
+
+describe('sudi new', () => {
+  it('writes a draft skeleton for the week after the newest issue and prints its path', async () => {
+    await writeFile(path.join(dir, '2024-04-15.md'), await readFile(SEED_ISSUE, 'utf8'));
+    const r = await runCliCaptured(['new', '--issues', dir]);
+    const file = path.join(dir, '2024-04-22.md');
+    expect(r).toEqual({ code: 0, stdout: `${file}\n`, stderr: '' });
+    const issue = parseIssue(file, await readFile(file, 'utf8'));
+    expect(issue.status).toBe('draft');
+    expect(issue.week).toEqual({ start: '2024-04-22', end: '2024-04-26' });
+    expect(issue.publish_at).toBe('2024-04-27T09:00:00+08:00');
+    expect((await runCliCaptured(['check', '--issues', dir])).code).toBe(0);
+  });
+
+  it('on an empty (or missing) directory uses the current week in TZ, from the injected clock', async () => {
+    // Sunday 2024-06-09 17:30 UTC is already Monday 2024-06-10 01:30 in Shanghai, still Sunday in New York.
+    const now = new Date('2024-06-09T17:30:00Z');
+    const shanghai = await runCliCaptured(['new', '--issues', path.join(dir, 'a')], { now });
+    expect(shanghai.stdout).toBe(`${path.join(dir, 'a', '2024-06-10.md')}\n`);
+    const newYork = await runCliCaptured(['new', '--issues', path.join(dir, 'b')], { now, env: { TZ: 'America/New_York' } });
+    expect(newYork.stdout).toBe(`${path.join(dir, 'b', '2024-06-03.md')}\n`);
+  });
+
+  it('refuses to overwrite an existing file (exit 1) and leaves it untouched', async () => {
+    const file = path.join(dir, '2024-04-22.md');
+    await writeFile(file, 'mine\n');
+    const r = await runCliCaptured(['new', '--issues', dir, '--week', '2024-04-22']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file} already exists; not overwritten`);
+    expect(await readFile(file, 'utf8')).toBe('mine\n');
+    expect(await readdir(dir)).toEqual(['2024-04-22.md']);
+  });
+
+  it('rejects a --week that is not a date with exit 2', async () => {
+    const r = await runCliCaptured(['new', '--issues', dir, '--week', 'next']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--week next is not a date \(expected YYYY-MM-DD/);
+  });
+});
+
+describe('the real bin/sudi.js', () => {
+  it('runs check in a child process: 0 on the committed issues, 2 with FILE:LINE on a broken file', async () => {
+    const run = promisify(execFile);
+    const ok = await run(process.execPath, ['bin/sudi.js', 'check', '--issues', path.join(ROOT, 'issues')], { cwd: ROOT });
+    expect(ok.stdout + ok.stderr).toBe('');
+
+    const broken = (await readFile(SEED_ISSUE, 'utf8')).replace('status: ready', 'status: maybe');
+    await writeFile(path.join(dir, '2024-04-15.md'), broken);
+    const bad = await run(process.execPath, ['bin/sudi.js', 'check', '--issues', dir], { cwd: ROOT }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad.code).toBe(2);
+    const line = broken.split('\n').findIndex((l) => l.startsWith('status:')) + 1;
+    expect(bad.stderr).toContain(`${path.join(dir, '2024-04-15.md')}:${line}: status: is invalid (expected draft or ready)`);
+  });
+});
