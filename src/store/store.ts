@@ -68,6 +68,13 @@ export interface Delivery {
 export interface ClaimedDelivery extends Delivery {
   email: string;
   lang: Lang;
+  /**
+   * The state the row had before this claim: `queued`, `deferred`, `unknown`, or `sending` when an
+   * expired lease was taken over. `unknown` and `sending` mean the previous attempt may have been
+   * delivered: the sender resends it once with the same Message-ID, and an unknown outcome of that
+   * resend is final.
+   */
+  previousState: DeliveryState;
 }
 
 export interface SubscriberStore {

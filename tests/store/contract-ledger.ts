@@ -181,6 +181,22 @@ export function ledgerStoreContract(makeStore: () => Promise<Store>, opts: Ledge
       expect(done?.finishedAt?.getTime()).toBe(at(60_004).getTime());
     });
 
+    it('each claimed row tells the state it had before: queued, deferred, unknown, or sending (a takeover)', async () => {
+      const [a, b, c] = await subscribers(3);
+      await store.startSend(ISSUE, { trigger: 'cli', now: T0 });
+      const first = await claim(store, 'w', at(0), 10, 1000);
+      expect(first.map((d) => d.previousState)).toEqual(['queued', 'queued', 'queued']);
+      await store.recordOutcome(ISSUE, a!, { owner: 'w', state: 'deferred', code: 451, nextAttemptAt: at(10), now: at(5) });
+      await store.recordOutcome(ISSUE, b!, { owner: 'w', state: 'unknown', nextAttemptAt: at(10), now: at(5) });
+      // c keeps its lease until it expires at 1000.
+      const again = await claim(store, 'w2', at(2000), 10, 1000);
+      expect(again.map((d) => [d.subscriberId, d.previousState])).toEqual([
+        [a, 'deferred'],
+        [b, 'unknown'],
+        [c, 'sending'],
+      ]);
+    });
+
     it('a paused Send hands out nothing until the pause ends; a pause is never shortened', async () => {
       await subscribers(3);
       await store.startSend(ISSUE, { trigger: 'cli', now: T0 });

@@ -74,7 +74,7 @@ const DUE = `(d.state = 'queued'
  */
 const CLAIM_SQL = `
 WITH picked AS (
-  SELECT d.issue_id, d.subscriber_id
+  SELECT d.issue_id, d.subscriber_id, d.state AS previous_state
   FROM deliveries d JOIN sends s ON s.issue_id = d.issue_id
   WHERE s.finished_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= $1)
     AND ($2::text IS NULL OR d.issue_id = $2)
@@ -93,7 +93,7 @@ WITH picked AS (
     updated_at = $1
   FROM picked p LEFT JOIN subscribers sub ON sub.id = p.subscriber_id
   WHERE d.issue_id = p.issue_id AND d.subscriber_id = p.subscriber_id
-  RETURNING d.*, sub.email, sub.lang
+  RETURNING d.*, sub.email, sub.lang, p.previous_state
 )
 SELECT * FROM marked WHERE state = 'sending' ORDER BY issue_id, subscriber_id`;
 
@@ -133,14 +133,14 @@ export function postgresLedgerStore(pool: Pool) {
     },
     async claimDeliveries(q) {
       const now = q.now.getTime();
-      const r = await pool.query<DeliveryRow & { email: string; lang: Lang }>(CLAIM_SQL, [
+      const r = await pool.query<DeliveryRow & { email: string; lang: Lang; previous_state: DeliveryState }>(CLAIM_SQL, [
         now,
         q.issueId ?? null,
         q.limit,
         q.owner,
         now + q.leaseMs,
       ]);
-      return r.rows.map((row): ClaimedDelivery => ({ ...deliveryFromRow(row), email: row.email, lang: row.lang }));
+      return r.rows.map((row): ClaimedDelivery => ({ ...deliveryFromRow(row), email: row.email, lang: row.lang, previousState: row.previous_state }));
     },
     async setMessageId(issueId, subscriberId, messageId) {
       await pool.query('UPDATE deliveries SET message_id = $3 WHERE issue_id = $1 AND subscriber_id = $2', [issueId, subscriberId, messageId]);

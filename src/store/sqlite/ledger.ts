@@ -1,0 +1,225 @@
+/**
+ * The delivery ledger on SQLite: Sends and Deliveries (DESIGN.md, Delivery). Every change that must
+ * not interleave with another process (start a Send, claim a batch) runs in one BEGIN IMMEDIATE
+ * transaction: SQLite has one writer, so two `sudi send` processes and the web server serialize
+ * there (busy_timeout makes them wait, not fail) and can never take the same row.
+ */
+import type { Lang } from '../../model.ts';
+import {
+  DELIVERY_STATES,
+  type ClaimedDelivery,
+  type Delivery,
+  type DeliveryState,
+  type LedgerStore,
+  type Send,
+  type SendTrigger,
+  type SubscriberStatus,
+} from '../store.ts';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.ts';
+
+interface SendRow {
+  issue_id: string;
+  trigger: SendTrigger;
+  total: number;
+  created_at: number;
+  finished_at: number | null;
+  paused_until: number | null;
+}
+
+interface DeliveryRow {
+  issue_id: string;
+  subscriber_id: number;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  lease_owner: string | null;
+  message_id: string | null;
+  last_code: number | null;
+  last_response: string | null;
+  updated_at: number;
+}
+
+type Candidate = { subscriber_id: number; state: DeliveryState };
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+function sendFromRow(r: SendRow): Send {
+  return {
+    issueId: r.issue_id,
+    trigger: r.trigger,
+    total: r.total,
+    createdAt: new Date(r.created_at),
+    finishedAt: date(r.finished_at),
+    pausedUntil: date(r.paused_until),
+  };
+}
+
+function deliveryFromRow(r: DeliveryRow): Delivery {
+  return {
+    issueId: r.issue_id,
+    subscriberId: r.subscriber_id,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: date(r.next_attempt_at),
+    leaseUntil: date(r.lease_until),
+    leaseOwner: r.lease_owner,
+    messageId: r.message_id,
+    lastCode: r.last_code,
+    lastResponse: r.last_response,
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+export function sqliteLedgerStore(db: Db) {
+  const sendById = db.prepare<[string], SendRow>('SELECT * FROM sends WHERE issue_id = ?');
+  const allSends = db.prepare<[], SendRow>('SELECT * FROM sends ORDER BY created_at, issue_id');
+  const insertSend = db.prepare('INSERT OR IGNORE INTO sends (issue_id, trigger, total, created_at) VALUES (?, ?, 0, ?)');
+  const snapshot = db.prepare(
+    `INSERT INTO deliveries (issue_id, subscriber_id, state, attempts, updated_at)
+     SELECT ?, id, 'queued', 0, ? FROM subscribers WHERE status = 'active' ORDER BY id`,
+  );
+  const setTotal = db.prepare('UPDATE sends SET total = ? WHERE issue_id = ?');
+  const claimable = db.prepare<[number], { issue_id: string }>(
+    'SELECT issue_id FROM sends WHERE finished_at IS NULL AND (paused_until IS NULL OR paused_until <= ?) ORDER BY issue_id',
+  );
+  // The three queues, in the order they are served: expired leases (their worker died: resend
+  // first, so a possible duplicate follows its original closely), due retries, then fresh rows.
+  const expiredLeases = db.prepare<[string, number, number], Candidate>(
+    `SELECT subscriber_id, state FROM deliveries
+     WHERE issue_id = ? AND state = 'sending' AND lease_until <= ? ORDER BY lease_until LIMIT ?`,
+  );
+  const dueRetries = db.prepare<[string, number, number], Candidate>(
+    `SELECT subscriber_id, state FROM deliveries
+     WHERE issue_id = ? AND state IN ('deferred', 'unknown') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+     ORDER BY next_attempt_at LIMIT ?`,
+  );
+  const queued = db.prepare<[string, number], Candidate>(
+    `SELECT subscriber_id, state FROM deliveries WHERE issue_id = ? AND state = 'queued' ORDER BY subscriber_id LIMIT ?`,
+  );
+  const subscriberOf = db.prepare<[number], { status: SubscriberStatus; email: string; lang: Lang }>(
+    'SELECT status, email, lang FROM subscribers WHERE id = ?',
+  );
+  const lease = db.prepare<[string, number, number, string, number, DeliveryState], DeliveryRow>(
+    `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, lease_owner = ?, lease_until = ?,
+       next_attempt_at = NULL, updated_at = ?
+     WHERE issue_id = ? AND subscriber_id = ? AND state = ? RETURNING *`,
+  );
+  const suppress = db.prepare(
+    `UPDATE deliveries SET state = 'suppressed', lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL, updated_at = ?
+     WHERE issue_id = ? AND subscriber_id = ?`,
+  );
+  const setMessageId = db.prepare('UPDATE deliveries SET message_id = ? WHERE issue_id = ? AND subscriber_id = ?');
+  const record = db.prepare(
+    `UPDATE deliveries SET state = ?, last_code = ?, last_response = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ?
+     WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending' AND lease_owner = ?`,
+  );
+  const pause = db.prepare('UPDATE sends SET paused_until = max(coalesce(paused_until, 0), ?) WHERE issue_id = ?');
+  const finish = db.prepare(
+    `UPDATE sends SET finished_at = ? WHERE issue_id = ? AND finished_at IS NULL AND NOT EXISTS (
+       SELECT 1 FROM deliveries d WHERE d.issue_id = sends.issue_id
+         AND (d.state IN ('queued', 'sending', 'deferred') OR (d.state = 'unknown' AND d.next_attempt_at IS NOT NULL)))`,
+  );
+  const counts = db.prepare<[string], { state: DeliveryState; n: number }>(
+    'SELECT state, count(*) AS n FROM deliveries WHERE issue_id = ? GROUP BY state',
+  );
+
+  // listDeliveries, one statement per number of states filtered on (prepared once each).
+  const listings = new Map<number, Statement<unknown[], DeliveryRow>>();
+  const listBy = (n: number) => {
+    let st = listings.get(n);
+    if (!st) {
+      const filter = n > 0 ? ` AND state IN (${Array(n).fill('?').join(', ')})` : '';
+      st = db.prepare<unknown[], DeliveryRow>(`SELECT * FROM deliveries WHERE issue_id = ? AND subscriber_id > ?${filter} ORDER BY subscriber_id LIMIT ?`);
+      listings.set(n, st);
+    }
+    return st;
+  };
+
+  const startSend = db.transaction((issueId: string, trigger: SendTrigger, now: number) => {
+    const created = insertSend.run(issueId, trigger, now).changes === 1;
+    // Only the transaction that created the Send takes the snapshot: exactly once per Issue.
+    if (created) setTotal.run(snapshot.run(issueId, now).changes, issueId);
+    return { send: sendFromRow(sendById.get(issueId)!), created };
+  });
+
+  const claim = db.transaction((issueId: string | undefined, owner: string, now: number, leaseUntil: number, limit: number) => {
+    // Unfinished, unpaused Sends only (all of them, or the one asked for), oldest Issue first.
+    const issues = claimable.all(now).map((r) => r.issue_id).filter((id) => issueId === undefined || id === issueId);
+    const out: ClaimedDelivery[] = [];
+    for (const issue of issues) {
+      for (const source of [expiredLeases, dueRetries]) {
+        take(issue, source.all(issue, now, limit - out.length));
+        if (out.length >= limit) break;
+      }
+      // Fresh rows: suppressed ones do not fill the batch, so keep reading until it is full or empty.
+      while (out.length < limit) {
+        const rows = queued.all(issue, limit - out.length);
+        if (rows.length === 0) break;
+        take(issue, rows);
+      }
+      if (out.length >= limit) break;
+    }
+    return out.sort((a, b) => (a.issueId === b.issueId ? a.subscriberId - b.subscriberId : a.issueId < b.issueId ? -1 : 1));
+
+    function take(issue: string, rows: Candidate[]) {
+      for (const c of rows) {
+        if (out.length >= limit) return;
+        // Re-read at claim time: whoever unsubscribed (or bounced) since the snapshot gets nothing.
+        const sub = subscriberOf.get(c.subscriber_id);
+        if (!sub || sub.status !== 'active') {
+          suppress.run(now, issue, c.subscriber_id);
+          continue;
+        }
+        const row = lease.get(owner, leaseUntil, now, issue, c.subscriber_id, c.state);
+        if (row) out.push({ ...deliveryFromRow(row), email: sub.email, lang: sub.lang, previousState: c.state });
+      }
+    }
+  });
+
+  const store = {
+    async startSend(issueId, { trigger, now }) {
+      return startSend.immediate(issueId, trigger, now.getTime());
+    },
+    async getSend(issueId) {
+      const r = sendById.get(issueId);
+      return r ? sendFromRow(r) : null;
+    },
+    async listSends() {
+      return allSends.all().map(sendFromRow);
+    },
+    async claimDeliveries(q) {
+      const now = q.now.getTime();
+      return claim.immediate(q.issueId, q.owner, now, now + q.leaseMs, q.limit);
+    },
+    async setMessageId(issueId, subscriberId, messageId) {
+      setMessageId.run(messageId, issueId, subscriberId);
+    },
+    async recordOutcome(issueId, subscriberId, o) {
+      // Only the lease holder may record: after a takeover the row has another owner (or another
+      // state), and a late outcome from the old owner must not overwrite the new attempt.
+      const r = record.run(o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime(), issueId, subscriberId, o.owner);
+      return r.changes === 1;
+    },
+    async pauseSend(issueId, until) {
+      // Never shortens a pause another process set for longer.
+      pause.run(until.getTime(), issueId);
+    },
+    async finishSendIfDone(issueId, now) {
+      finish.run(now.getTime(), issueId);
+      const r = sendById.get(issueId);
+      return r ? sendFromRow(r) : null;
+    },
+    async deliveryCounts(issueId) {
+      const out = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+      for (const r of counts.all(issueId)) out[r.state] = r.n;
+      return out;
+    },
+    async listDeliveries(q) {
+      const states = q.states ?? [];
+      return listBy(states.length).all(q.issueId, q.afterSubscriberId ?? 0, ...states, q.limit).map(deliveryFromRow);
+    },
+  } satisfies LedgerStore;
+  return store;
+}
