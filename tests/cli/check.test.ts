@@ -36,7 +36,9 @@ function lineOf(text: string, needle: string): number {
 }
 
 function lastLineOf(text: string, needle: string): number {
-  return text.split('\n').findLastIndex((l) => l.includes(needle)) + 1;
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]?.includes(needle)) return i + 1;
+  throw new Error(`fixture has no line with ${needle}`);
 }
 
 function edit(from: string, to: string, text = VALID): string {
