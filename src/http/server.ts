@@ -1,0 +1,102 @@
+/**
+ * The web server: Fastify with form/JSON bodies (16 KB at most), per-IP rate limits, security
+ * headers on every response, the route table (routes.ts), and graceful shutdown.
+ */
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { App } from '../app.ts';
+import { Background } from './background.ts';
+import { loadPages } from './pages.ts';
+import { REFUSALS, sendRefusal, type Refusal } from './respond.ts';
+import { registerRoutes } from './routes.ts';
+import { addSecurityHeaders } from './security-headers.ts';
+
+/** Every body the server accepts is a few short fields; 16 KB is generous. */
+export const BODY_LIMIT = 16 * 1024;
+
+export interface ServerOptions {
+  /** Tracks background work (confirmation mail); tests pass their own to await it. */
+  background?: Background;
+  /** Fastify's request log (pino, to stdout); off by default. */
+  logger?: boolean;
+}
+
+export async function createServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const { config } = app;
+  const [store, secret, pages] = await Promise.all([app.store(), app.secret(), loadPages(config)]);
+  const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
+
+  const options: FastifyServerOptions = {
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // A hop count is supported at runtime (proxy-addr) though Fastify's type omits numbers.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    return503OnClosing: true,
+  };
+  const fastify = Fastify(options);
+  fastify.addHook('onClose', () => background.drain());
+  addSecurityHeaders(fastify, config);
+  await fastify.register(formbody, { bodyLimit: BODY_LIMIT });
+  // Not global: each route that needs a limit says so (POST /subscribe). One-click unsubscribes
+  // arrive from a few mail providers' servers for many recipients, so they must never be limited.
+  await fastify.register(rateLimit, { global: false });
+
+  fastify.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) app.deps.log(`${req.method} ${req.url.split('/').slice(0, 2).join('/')}…: ${errorText(err)}`);
+    return sendRefusal(req, reply, pages, refusalForStatus(status));
+  });
+  fastify.setNotFoundHandler((req, reply) => sendRefusal(req, reply, pages, REFUSALS.notFound));
+
+  await registerRoutes(fastify, { app, store, secret, pages, background });
+  return fastify;
+}
+
+function refusalForStatus(status: number): Refusal {
+  switch (status) {
+    case 404:
+      return REFUSALS.notFound;
+    case 405:
+      return REFUSALS.methodNotAllowed;
+    case 413:
+      return REFUSALS.tooLarge;
+    case 415:
+      return REFUSALS.unsupportedType;
+    case 429:
+      return REFUSALS.tooMany;
+    default:
+      return status >= 400 && status < 500 ? { ...REFUSALS.badForm, status } : REFUSALS.failed;
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface RunningServer {
+  fastify: FastifyInstance;
+  /** The address it listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Resolves once the server has shut down (signal or close()) and background work is done. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Listens on config.host:config.port and shuts down gracefully when `signal` aborts. */
+export async function startServer(app: App, opts: ServerOptions & { signal?: AbortSignal } = {}): Promise<RunningServer> {
+  const fastify = await createServer(app, opts);
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  fastify.addHook('onClose', async () => resolveClosed());
+  await fastify.listen({ host: app.config.host, port: app.config.port });
+  const addr = fastify.server.address();
+  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= fastify.close());
+  if (opts.signal) {
+    if (opts.signal.aborted) void close();
+    else opts.signal.addEventListener('abort', () => void close(), { once: true });
+  }
+  return { fastify, url, closed, close };
+}

@@ -1,0 +1,137 @@
+/**
+ * The Subscriber half of the SQLite Store. better-sqlite3 is synchronous; the methods are async
+ * only to share the Store interface with PostgreSQL. Each statement is prepared once.
+ */
+import { SudiError } from '../../errors.ts';
+import type { Lang } from '../../model.ts';
+import type { Subscriber, SubscriberStatus, SubscriberStore } from '../store.ts';
+import type { Db } from './db.ts';
+
+interface Row {
+  id: number;
+  email: string;
+  status: SubscriberStatus;
+  lang: Lang;
+  source: string;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+  suppressed_at: number | null;
+  confirmation_sent_at: number | null;
+}
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+export function subscriberFromRow(r: Row): Subscriber {
+  return {
+    id: r.id,
+    email: r.email,
+    status: r.status,
+    lang: r.lang,
+    source: r.source,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    confirmedAt: date(r.confirmed_at),
+    unsubscribedAt: date(r.unsubscribed_at),
+    suppressedAt: date(r.suppressed_at),
+    confirmationSentAt: date(r.confirmation_sent_at),
+  };
+}
+
+/** Which timestamp column records a move into each status (pending has none of its own). */
+const STATUS_TIME_COLUMN: Record<SubscriberStatus, string | null> = {
+  pending: null,
+  active: 'confirmed_at',
+  unsubscribed: 'unsubscribed_at',
+  bounced: 'suppressed_at',
+  complained: 'suppressed_at',
+};
+
+export function sqliteSubscriberStore(db: Db) {
+  const byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
+  const byEmail = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email = ?');
+  const insert = db.prepare<[string, string, string, string, number, number, number | null], Row>(
+    `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  );
+  // A move into the status it already has is a no-op: confirming twice keeps the first confirmed_at.
+  const setStatus = Object.fromEntries(
+    (Object.keys(STATUS_TIME_COLUMN) as SubscriberStatus[]).map((status) => {
+      const col = STATUS_TIME_COLUMN[status];
+      const extra = col ? `, ${col} = @now` : '';
+      return [
+        status,
+        db.prepare<{ id: number; now: number }, Row>(
+          `UPDATE subscribers SET status = '${status}', updated_at = @now${extra}
+           WHERE id = @id AND status <> '${status}' RETURNING *`,
+        ),
+      ];
+    }),
+  ) as Record<SubscriberStatus, ReturnType<typeof db.prepare<{ id: number; now: number }, Row>>>;
+  const claimSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
+    `UPDATE subscribers SET confirmation_sent_at = @now
+     WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
+  );
+  const del = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
+  const list = db.prepare<{ status: string | null; afterId: number; limit: number }, Row>(
+    `SELECT * FROM subscribers WHERE (@status IS NULL OR status = @status) AND id > @afterId ORDER BY id LIMIT @limit`,
+  );
+  const count = db.prepare<{ status: string | null }, { n: number }>(
+    'SELECT count(*) AS n FROM subscribers WHERE (@status IS NULL OR status = @status)',
+  );
+
+  const get = (id: number) => {
+    const r = byId.get(id);
+    return r ? subscriberFromRow(r) : null;
+  };
+
+  const store = {
+    async findSubscriberByEmail(email) {
+      const r = byEmail.get(email);
+      return r ? subscriberFromRow(r) : null;
+    },
+    async getSubscriber(id) {
+      return get(id);
+    },
+    async insertSubscriber(s) {
+      const now = s.now.getTime();
+      try {
+        return subscriberFromRow(insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null)!);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
+        }
+        throw e;
+      }
+    },
+    async setSubscriberStatus(id, status, now) {
+      const r = setStatus[status].get({ id, now: now.getTime() });
+      return r ? subscriberFromRow(r) : get(id);
+    },
+    async updateSubscriber(id, patch, now) {
+      const sets: string[] = [];
+      const params: Record<string, unknown> = { id, now: now.getTime() };
+      if (patch.lang !== undefined) (sets.push('lang = @lang'), (params.lang = patch.lang));
+      if (patch.source !== undefined) (sets.push('source = @source'), (params.source = patch.source));
+      if (sets.length === 0) return get(id);
+      const r = db.prepare<Record<string, unknown>, Row>(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = @now WHERE id = @id RETURNING *`).get(params);
+      return r ? subscriberFromRow(r) : null;
+    },
+    async claimConfirmationSlot(id, now, notBefore) {
+      // One UPDATE with the condition in its WHERE: SQLite serialises writers, so of many callers
+      // racing for the same row exactly one sees a change.
+      return claimSlot.run({ id, now: now.getTime(), notBefore: notBefore.getTime() }).changes === 1;
+    },
+    async deleteSubscriber(id) {
+      return del.run(id).changes === 1;
+    },
+    async listSubscribers(q) {
+      return list.all({ status: q.status ?? null, afterId: q.afterId ?? 0, limit: q.limit }).map(subscriberFromRow);
+    },
+    async countSubscribers(status) {
+      return count.get({ status: status ?? null })!.n;
+    },
+  } satisfies SubscriberStore;
+  return store;
+}
