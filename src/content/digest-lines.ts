@@ -58,9 +58,11 @@ export function isEnglishTitle(text: string): boolean {
 
 /** A line that is only a link, maybe labelled: "https://…", "代码: https://…", "Code: https://…". */
 export function isLinkLine(text: string): boolean {
-  if (!URL.test(text)) return false;
-  const label = text.replace(URLS, '').replace(/[\s:：,，;；。.()（）]/g, '');
-  return [...label].length <= 12;
+  const first = text.search(URL);
+  if (first < 0) return false;
+  const label = text.slice(0, first).replace(/[\s:：]/g, '');
+  const rest = text.slice(first).replace(URLS, '').replace(/[\s,，;；。.、]/g, '');
+  return [...label].length <= 10 && rest === '';
 }
 
 /** A Chinese line that reads like an abstract rather than a title: a sentence, or long. */
