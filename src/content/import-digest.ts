@@ -39,7 +39,8 @@ export interface ImportResult {
   warnings: string[];
 }
 
-const HEADER = /^每周\s*AI\s*论文速递\s*[(（]\s*(\d{2})(\d{2})(\d{2})\s*[-–—~～]\s*(\d{2})(\d{2})(\d{2})\s*[)）]$/;
+// An optional Markdown heading mark (`# `) is allowed: digests are sometimes saved from Markdown.
+const HEADER = /^(?:#{1,6}\s*)?每周\s*AI\s*论文速递\s*[(（]\s*(\d{2})(\d{2})(\d{2})\s*[-–—~～]\s*(\d{2})(\d{2})(\d{2})\s*[)）]$/;
 const HEADER_EXAMPLE = '每周AI论文速递(240415-240419)';
 const SHAPE = 'expected per paper: English title, Chinese title, Chinese abstract, separated by blank lines';
 

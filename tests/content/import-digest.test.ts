@@ -130,6 +130,10 @@ describe('importDigest on variants', () => {
     ['runs of blank and whitespace-only lines', digest(PAPERS, { sep: '\n\n \n\t\n\n' })],
     ['trailing spaces and tabs', digest(PAPERS, { sep: '  \n\t\n' }).replace(/\n/g, ' \t\n')],
     ['no chrome at all', digest(PAPERS, { trailer: '\n' })],
+    [
+      'a Markdown heading and no blank lines inside a paper',
+      ['## 每周AI论文速递 (240415-240419)', ...PAPERS.map((p) => `${p.en}\n${p.zh}\n${p.abs}`)].join('\n\n') + '\n',
+    ],
     ['chrome directly after the last abstract', digest(PAPERS, { trailer: '\n暂无评论\n发送评论 编辑评论\n' })],
   ])('gives the same file for %s', (_, input) => {
     const r = importDigest(input, { tz: TZ });
