@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseIssue } from '../../src/content/parse-issue.ts';
 import { runCliCaptured, tempDir } from '../helpers/run-cli.ts';
 
-const SEED = path.resolve(import.meta.dirname, '../../../shared/seed/weekly-ai-papers-240415-240419.txt');
+const SEED = path.resolve(import.meta.dirname, '../fixtures/digests/weekly-ai-papers-240415-240419.txt');
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load as loadYamlIndependently } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { parseIssue } from '../../src/content/parse-issue.ts';
 import { SudiError } from '../../src/errors.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SEED_PATH = path.resolve(ROOT, '../shared/seed/weekly-ai-papers-240415-240419.txt');
+// A copy of ../shared/seed/weekly-ai-papers-240415-240419.txt, so a clean clone has it.
+const SEED_PATH = path.join(ROOT, 'tests/fixtures/digests/weekly-ai-papers-240415-240419.txt');
 const SEED = readFileSync(SEED_PATH, 'utf8');
 const TZ = 'Asia/Shanghai';
 
@@ -60,6 +61,11 @@ function importError(input: string): SudiError {
 describe('importDigest on the seed', () => {
   const byHand = seedByHand();
   const result = importDigest(SEED, { tz: TZ, source: 'seed.txt' });
+
+  const shared = path.resolve(ROOT, '../shared/seed/weekly-ai-papers-240415-240419.txt');
+  it.runIf(existsSync(shared))('uses an exact copy of the shared seed', () => {
+    expect(readFileSync(shared, 'utf8')).toBe(SEED);
+  });
 
   it('finds the 9 papers the seed has, with titles and abstracts exactly as written', () => {
     expect(byHand.header).toBe('每周AI论文速递(240415-240419)');
