@@ -32,6 +32,7 @@ const CHROME_LINE = [
   /^(上一篇|下一篇)\s*[:：]/, // 上一篇：<previous page title>
   /^(共\s*)?\d+\s*条评论$/,
   /^评论\s*[(（]\d+[)）]$/,
+  /^Source:\s*(https?:\/\/)?[\w.-]+\.[a-z]{2,}\/\S*$/i, // an emoji widget's credit line, e.g. "Source: github.com/k4yt3x/flowerhd"
 ];
 
 export function classifyLine(text: string): 'blank' | 'chrome' | 'text' {

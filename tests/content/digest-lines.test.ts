@@ -15,10 +15,10 @@ describe('digest line rules', () => {
   });
 
   it('chrome markers match whole lines only', () => {
-    for (const l of ['暂无评论', '发送评论 编辑评论', '上一篇', '下一篇', '上一篇：每周AI论文速递(240408-240412)', '3 条评论', 'Leave a Reply']) {
+    for (const l of ['暂无评论', '发送评论 编辑评论', '上一篇', '下一篇', '上一篇：每周AI论文速递(240408-240412)', '3 条评论', 'Leave a Reply', 'Source: github.com/k4yt3x/flowerhd']) {
       expect(classifyLine(l), l).toBe('chrome');
     }
-    for (const l of ['Next-Token Prediction Is All You Need', '三个评论模型', 'Comments on Scaling Laws', '']) {
+    for (const l of ['Next-Token Prediction Is All You Need', '三个评论模型', 'Comments on Scaling Laws', 'Source: Free Domain Adaptation', '']) {
       expect(classifyLine(l), l).not.toBe('chrome');
     }
   });
