@@ -73,7 +73,8 @@ export function preheaderOf(issue: Issue, lang: Lang): string {
     : lang === 'en'
       ? `${n} paper${n === 1 ? '' : 's'} this week: ${titles.join(' · ')}`
       : `本期 ${n} 篇论文：${titles.join(' · ')}`;
-  return truncate(cleanText(text).replace(/\s+/g, ' ').trim(), 140);
+  // Without the note's link reference marks (`a link [1]`): the preheader has no references.
+  return truncate(cleanText(text).replace(/ \[\d+\]/g, '').replace(/\s+/g, ' ').trim(), 140);
 }
 
 function truncate(s: string, max: number): string {

@@ -125,12 +125,11 @@ async function compileMjml(source: string, file: string): Promise<string> {
       // The typings predate mjml 5's htmlnano options; these are passed through to htmlnano.
     } as unknown as Parameters<typeof mjml2html>[1]);
   } catch (e) {
-    const errors = (e as { errors?: { formattedMessage?: string; message?: string }[] }).errors;
-    const problems = errors?.map((x) => `${file} (rendered MJML) ${x.formattedMessage ?? x.message ?? ''}`.trim()) ?? [];
-    throw new SudiError('E_TEMPLATE', `${file}: the rendered MJML is invalid: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`, {
-      problems,
-      cause: e,
-    });
+    // mjml's ValidationError lists every problem (with the line in the rendered MJML); the message repeats them.
+    const errors = (e as { errors?: { line?: number; message?: string }[] }).errors ?? [];
+    const problems = [...new Set(errors.map((x) => `${file} (rendered MJML line ${x.line ?? '?'}): ${x.message ?? ''}`))];
+    const first = problems[0] ?? `${file}: ${(e as Error).message.split('\n')[0]}`;
+    throw new SudiError('E_TEMPLATE', `${first} (expected valid MJML, see https://documentation.mjml.io)`, { problems, cause: e });
   }
   return minifyStyles(result.html);
 }

@@ -103,7 +103,7 @@ export async function loadTemplates(templatesDir: string, group: string, kind: T
     try {
       ast = hb.parse(source);
     } catch (e) {
-      throw new SudiError('E_TEMPLATE', `${file}:${lineOf(e)}: ${firstLine(e)} (expected valid Handlebars)`, { cause: e });
+      throw new SudiError('E_TEMPLATE', `${at(file, e)}: ${firstLine(e)} (expected valid Handlebars)`, { cause: e });
     }
     compiles += 1;
     const fn = hb.compile(ast, compileOptions) as Template;
@@ -140,7 +140,7 @@ export async function loadTemplates(templatesDir: string, group: string, kind: T
       try {
         return t.fn(context);
       } catch (e) {
-        throw new SudiError('E_TEMPLATE', `${t.file}:${lineOf(e)}: failed to render: ${firstLine(e)}`, { cause: e });
+        throw new SudiError('E_TEMPLATE', `${at(t.file, e)}: failed to render: ${firstLine(e)}`, { cause: e });
       }
     },
   };
@@ -166,12 +166,12 @@ async function readDirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-/** Handlebars reports the line either as a property or inside the message ("Parse error on line 3"). */
-function lineOf(e: unknown): number {
+/** `FILE:LINE` when Handlebars knows the line (as a property or in the message, "Parse error on line 3"), else `FILE`. */
+function at(file: string, e: unknown): string {
   const n = (e as { lineNumber?: unknown } | null)?.lineNumber;
-  if (typeof n === 'number' && n > 0) return n;
+  if (typeof n === 'number' && n > 0) return `${file}:${n}`;
   const m = /line (\d+)/i.exec(e instanceof Error ? e.message : String(e));
-  return m ? Number(m[1]) : 1;
+  return m ? `${file}:${m[1]}` : file;
 }
 
 function firstLine(e: unknown): string {

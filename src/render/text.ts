@@ -89,22 +89,28 @@ md.validateLink = (url: string) => /^https?:\/\//i.test(url.trim());
 export function noteText(markdown: string): string {
   if (markdown.trim() === '') return '';
   const tokens = md.parse(cleanText(markdown), {});
-  const blocks: string[] = [];
+  /** Each block with the separator before it: tight list items follow each other line by line. */
+  const blocks: { sep: string; text: string }[] = [];
+  let prevTight = false;
   let refs: string[] = [];
   let counter = 0;
   const prefixes: string[] = [];
-  let listStack: { ordered: boolean; n: number }[] = [];
+  const listStack: { ordered: boolean; n: number }[] = [];
   let pendingItem = '';
 
-  const emit = (body: string) => {
+  const flushRefs = () => {
+    if (refs.length === 0) return;
+    blocks.push({ sep: '\n\n', text: refs.join('\n') });
+    refs = [];
+    prevTight = false;
+  };
+  const emit = (body: string, tight = false) => {
     const prefix = prefixes.join('');
     const lines = body.split('\n').map((l, i) => (i === 0 ? pendingItem : ' '.repeat(pendingItem.length)) + l);
     pendingItem = '';
-    blocks.push(lines.map((l) => (prefix + l).trimEnd()).join('\n'));
-    if (refs.length > 0 && listStack.length === 0 && prefixes.length === 0) {
-      blocks.push(refs.join('\n'));
-      refs = [];
-    }
+    blocks.push({ sep: tight && prevTight ? '\n' : '\n\n', text: lines.map((l) => (prefix + l).trimEnd()).join('\n') });
+    prevTight = tight;
+    if (listStack.length === 0 && prefixes.length === 0) flushRefs();
   };
 
   for (let i = 0; i < tokens.length; i++) {
@@ -117,7 +123,8 @@ export function noteText(markdown: string): string {
         break;
       }
       case 'paragraph_open':
-        emit(inlineText(tokens[i + 1] as Token));
+        // markdown-it hides the paragraphs of a tight list.
+        emit(inlineText(tokens[i + 1] as Token), t.hidden);
         i += 2;
         break;
       case 'fence':
@@ -140,11 +147,7 @@ export function noteText(markdown: string): string {
       case 'bullet_list_close':
       case 'ordered_list_close':
         listStack.pop();
-        if (listStack.length === 0) listStack = [];
-        if (listStack.length === 0 && refs.length > 0 && prefixes.length === 0) {
-          blocks.push(refs.join('\n'));
-          refs = [];
-        }
+        if (listStack.length === 0 && prefixes.length === 0) flushRefs();
         break;
       case 'list_item_open': {
         const top = listStack.at(-1);
@@ -156,8 +159,8 @@ export function noteText(markdown: string): string {
         break;
     }
   }
-  if (refs.length > 0) blocks.push(refs.join('\n'));
-  return blocks.join('\n\n');
+  flushRefs();
+  return blocks.map((b, i) => (i === 0 ? '' : b.sep) + b.text).join('');
 
   function inlineText(inline: Token): string {
     let out = '';

@@ -60,6 +60,9 @@ describe('adversarial issue in Chromium', () => {
       expect(dom.handlers).toEqual([]);
       expect(dom.hrefs.length).toBeGreaterThan(5);
       for (const href of dom.hrefs) expect(href).toMatch(/^https?:\/\//);
+      // The recipient's URLs (with & and ") parse back exactly, once each.
+      expect(dom.hrefs.filter((h) => h === RECIPIENT.unsubscribeUrl)).toHaveLength(1);
+      expect(dom.hrefs.filter((h) => h === RECIPIENT.preferencesUrl)).toHaveLength(1);
       // The URL with a quote in it stays one attribute value, exactly as written.
       expect(dom.titleLink).toBe('https://example.org/x"onmouseover="alert(1)');
       const p = issue.papers[0]!;

@@ -1,0 +1,98 @@
+/**
+ * Personalization: one rendering, many Subscribers. Each filled message carries its own URLs,
+ * escaped for HTML and verbatim in the text part, exactly once per place, and nothing of anyone else's.
+ */
+import { describe, expect, it } from 'vitest';
+import { isSudiError } from '../../src/errors.ts';
+import { HTML_PLACEHOLDERS, personalize, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
+import { escapeHtml } from '../../src/render/html-text.ts';
+import { adversarialIssue, NOW, seedIssue, testConfig } from './fixtures.ts';
+
+const count = (hay: string, needle: string) => hay.split(needle).length - 1;
+
+const alice = {
+  unsubscribeUrl: "https://news.example.org/digest/unsubscribe/AAA.alice?x=1&y='2'&z=\"3\"",
+  preferencesUrl: 'https://news.example.org/digest/preferences/AAA.alice?tab=lang&v=<1>',
+};
+const bob = {
+  unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/BBB.bob?x=9&y=8',
+  preferencesUrl: 'https://news.example.org/digest/preferences/BBB.bob',
+};
+
+async function render(): Promise<RenderedEmail> {
+  return renderEmail(seedIssue(), { config: testConfig(), now: NOW });
+}
+
+describe('personalize', () => {
+  it('fills each place once, escaped in HTML and verbatim in text, with nothing of another recipient', async () => {
+    const rendered = await render();
+    const places = {
+      html: { unsub: count(rendered.html, HTML_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.html, HTML_PLACEHOLDERS.preferencesUrl) },
+      text: { unsub: count(rendered.text, TEXT_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.text, TEXT_PLACEHOLDERS.preferencesUrl) },
+    };
+    expect(places).toEqual({ html: { unsub: 1, prefs: 1 }, text: { unsub: 1, prefs: 1 } });
+
+    const a = personalize(rendered, alice);
+    const b = personalize(rendered, bob);
+    expect(count(a.html, escapeHtml(alice.unsubscribeUrl))).toBe(places.html.unsub);
+    expect(count(a.html, escapeHtml(alice.preferencesUrl))).toBe(places.html.prefs);
+    // The raw forms (with & " ' <) never reach the HTML.
+    expect(a.html).not.toContain(alice.unsubscribeUrl);
+    expect(a.html).not.toContain(alice.preferencesUrl);
+    expect(a.html).toContain('AAA.alice?x&#61;1&amp;y&#61;&#39;2&#39;&amp;z&#61;&quot;3&quot;');
+    expect(count(a.text, alice.unsubscribeUrl)).toBe(places.text.unsub);
+    expect(count(a.text, alice.preferencesUrl)).toBe(places.text.prefs);
+    // Every URL stands on its own line in the text part.
+    expect(a.text.split('\n')).toContain(alice.unsubscribeUrl);
+
+    for (const leftover of [...Object.values(HTML_PLACEHOLDERS), ...Object.values(TEXT_PLACEHOLDERS), 'sudi:', '\uFFFF']) {
+      expect(a.html).not.toContain(leftover);
+      expect(a.text).not.toContain(leftover);
+    }
+    for (const other of ['BBB', 'bob']) {
+      expect(a.html).not.toContain(other);
+      expect(a.text).not.toContain(other);
+    }
+    expect(b.html).not.toContain('alice');
+    expect(b.text).not.toContain('alice');
+    // Personalizing is pure: the rendering is unchanged and the same input gives the same output.
+    expect(personalize(rendered, alice)).toEqual(a);
+    expect(rendered.html).toContain(HTML_PLACEHOLDERS.unsubscribeUrl);
+  });
+
+  it('gives the same result as a plain replace, also on a copy of the rendering (e.g. passed between workers)', async () => {
+    const rendered = await render();
+    const copy = structuredClone(rendered);
+    const byReplace = {
+      html: rendered.html
+        .replaceAll(HTML_PLACEHOLDERS.unsubscribeUrl, escapeHtml(bob.unsubscribeUrl))
+        .replaceAll(HTML_PLACEHOLDERS.preferencesUrl, escapeHtml(bob.preferencesUrl)),
+      text: rendered.text.replaceAll(TEXT_PLACEHOLDERS.unsubscribeUrl, bob.unsubscribeUrl).replaceAll(TEXT_PLACEHOLDERS.preferencesUrl, bob.preferencesUrl),
+    };
+    expect(personalize(copy, bob)).toEqual(byReplace);
+    expect(personalize(rendered, bob)).toEqual(byReplace);
+  });
+
+  it('content that imitates a placeholder is not filled', async () => {
+    const rendered = await renderEmail(adversarialIssue(), { config: testConfig(), now: NOW });
+    const a = personalize(rendered, alice);
+    expect(count(a.html, escapeHtml(alice.unsubscribeUrl))).toBe(1);
+    expect(count(a.text, alice.unsubscribeUrl)).toBe(1);
+    // The abstract's literal text survives (encoded in HTML, verbatim in text).
+    expect(a.html).toContain('&#123;%sudi:unsubscribe-url%&#125;');
+    expect(a.text).toContain('{%sudi:unsubscribe-url%}');
+  });
+
+  it('rejects values that are not plain http(s) URLs', async () => {
+    const rendered = await render();
+    for (const bad of ['javascript:alert(1)', 'https://x.org/a\nBcc: victim@example.org', 'https://x.org/a b', '/relative/unsubscribe', 'https://x.org/\uFFFF']) {
+      let err: unknown;
+      try {
+        personalize(rendered, { ...alice, unsubscribeUrl: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(isSudiError(err) && err.code === 'E_CONFIG').toBe(true);
+    }
+  });
+});
