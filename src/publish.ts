@@ -10,6 +10,8 @@ import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
 import { loadValidIssues } from './content/load-issues.ts';
 import type { Issue } from './model.ts';
+import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
+import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
 import { writeOutputAtomic } from './write-output.ts';
 
@@ -38,4 +40,31 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     drafts: issues.filter((i) => i.status === 'draft'),
     files: files.length,
   };
+}
+
+export interface IssueEmailSize extends EmailSizes {
+  issueId: string;
+  /** Over SIZE_WARN_BYTES as sent: Gmail may clip it, hiding the unsubscribe link. */
+  overBudget: boolean;
+}
+
+/**
+ * The email HTML size of an issue (the bilingual variant, the largest), raw and as it will be sent.
+ * One MJML run per issue (tens of ms), so `sudi build` measures the issues still worth checking
+ * rather than the whole archive; see the build command.
+ */
+export async function measureEmail(issue: Issue, config: Config, now: Date): Promise<IssueEmailSize> {
+  const rendered = await renderEmail(issue, { config, now, lang: 'both' });
+  const sizes = emailSizes(rendered.html);
+  return { issueId: issue.id, ...sizes, overBudget: sizes.sent > SIZE_WARN_BYTES };
+}
+
+/** `email HTML 18.6 KB raw, 25.4 KB sent (base64)` */
+export function describeEmailSize(s: EmailSizes): string {
+  return `email HTML ${formatKb(s.raw)} raw, ${formatKb(s.sent)} sent (${s.encoding})`;
+}
+
+/** The stderr warning for an email over budget. */
+export function emailSizeWarning(s: IssueEmailSize): string {
+  return `warning: issue ${s.issueId}: email HTML is ${formatKb(s.sent)} as sent, over the ${formatKb(SIZE_WARN_BYTES)} budget (Gmail clips near 102 KB and hides the unsubscribe link; shorten the issue or the templates)`;
 }

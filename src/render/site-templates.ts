@@ -4,13 +4,14 @@
  * environment, every file parsed up front so a syntax error stops the build before anything is
  * written), and the stylesheet copied verbatim to the output.
  *
- * Builds use the uncached `loadTemplates`: `sudi serve` and the scheduler rebuild in a long-lived
- * process, and an edited template must take effect on the next build.
+ * `getTemplates` re-checks the files' sizes and mtimes on every call, so in a long-lived process
+ * (`sudi serve`, the scheduler) an edited template takes effect on the next build while unchanged
+ * ones are not recompiled.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from '../errors.ts';
-import { loadTemplates, type TemplateSet } from './templates.ts';
+import { getTemplates, type TemplateSet } from './templates.ts';
 
 export interface SiteTemplates {
   /** The folder the templates were read from (for messages and for preview's watcher). */
@@ -31,7 +32,7 @@ export function siteTemplatesDir(templatesDir: string): string {
 
 export async function loadSiteTemplates(templatesDir: string): Promise<SiteTemplates> {
   const dir = siteTemplatesDir(templatesDir);
-  const pages = await loadTemplates(templatesDir, 'site', 'html');
+  const pages = await getTemplates(templatesDir, 'site', 'html');
   for (const name of SITE_PAGES) {
     if (!pages.names.includes(name)) {
       throw new SudiError('E_TEMPLATE', `template ${pages.fileOf(name)} is missing (expected ${SITE_PAGES.map((n) => `${n}.html.hbs`).join(', ')} in ${dir}; see TEMPLATES_DIR)`);

@@ -3,11 +3,13 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerBuild } from './build.ts';
 import { registerCheck } from './check.ts';
 import { registerImport } from './import.ts';
 import { registerMigrateStore } from './migrate-store.ts';
 import { registerNew } from './new.ts';
+import { registerPreview } from './preview.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerImport, registerMigrateStore, registerNew];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview];

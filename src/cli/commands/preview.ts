@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../../config.ts';
+import { isSudiError, SudiError } from '../../errors.ts';
+import { describeEmailSize, emailSizeWarning } from '../../publish.ts';
+import { SIZE_WARN_BYTES } from '../../render/email-size.ts';
+import { renderPreview, type RenderedPreview } from '../../preview/render-preview.ts';
+import { startPreviewServer, type PreviewState } from '../../preview/server.ts';
+import { watchForChanges } from '../../preview/watch.ts';
+import { withIssuesOption, type CliContext } from '../context.ts';
+
+const DEFAULT_PORT = 4000;
+
+/** `2024-04-15` → `<issues>/2024-04-15.md`; anything with a slash or `.md` is a path. */
+export function resolveIssueFile(ref: string, config: Config, cwd: string): string {
+  if (ref.endsWith('.md') || ref.includes('/') || ref.includes(path.sep)) return path.resolve(cwd, ref);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ref)) {
+    throw new SudiError('E_USAGE', `"${ref}" is not an issue id (expected e.g. 2024-04-15, or a path such as issues/2024-04-15.md)`);
+  }
+  return path.join(config.issuesDir, `${ref}.md`);
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new SudiError('E_USAGE', `--port ${value} is not a port (expected 0–65535; 0 picks a free one)`);
+  return n;
+}
+
+/**
+ * `sudi preview ISSUE`: the editor's loop. Serves the email HTML, plain text and web page on
+ * 127.0.0.1 and reloads open pages when the issue file or a template changes; `--out DIR`
+ * writes the three files instead. Drafts and not-yet-due issues work too.
+ */
+export function registerPreview(program: Command, ctx: CliContext): void {
+  withIssuesOption(program.command('preview'))
+    .argument('<issue>', 'issue id (e.g. 2024-04-15) or path to an issue file')
+    .description('serve an issue\'s email (HTML and text) and web page on 127.0.0.1, reloading on every change; --out writes the files instead')
+    .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_PORT))
+    .option('--out <dir>', 'write email.html, email.txt and web.html to DIR and exit')
+    .action(async (ref: string, opts: { issues: string; port: string; out?: string }) => {
+      const config = ctx.config(opts);
+      const file = resolveIssueFile(ref, config, ctx.cwd);
+      const shown = (f: string) => (path.relative(ctx.cwd, f).startsWith('..') ? f : path.relative(ctx.cwd, f));
+      const report = (r: RenderedPreview) => {
+        ctx.out(`${shown(file)} (${r.issue.status}, ${r.issue.papers.length} papers): ${describeEmailSize(r.sizes)}`);
+        if (r.sizes.sent > SIZE_WARN_BYTES) ctx.err(emailSizeWarning({ issueId: r.issue.id, ...r.sizes, overBudget: true }));
+      };
+
+      if (opts.out !== undefined) {
+        const out = path.resolve(ctx.cwd, opts.out);
+        const r = await renderPreview(file, config, ctx.now());
+        await mkdir(out, { recursive: true });
+        await writeFile(path.join(out, 'email.html'), r.content.emailHtml);
+        await writeFile(path.join(out, 'email.txt'), r.content.emailText);
+        await writeFile(path.join(out, 'web.html'), r.content.webHtml);
+        report(r);
+        ctx.out(`wrote email.html, email.txt and web.html to ${out}`);
+        return;
+      }
+
+      const port = parsePort(opts.port);
+      if (ctx.shutdownSignal.aborted) return;
+      const server = await startPreviewServer({ host: '127.0.0.1', port, initial: { ok: false, problems: ['rendering…'] } });
+      const render = async (): Promise<PreviewState> => {
+        try {
+          const r = await renderPreview(file, config, ctx.now(), server.url);
+          report(r);
+          return { ok: true, content: r.content };
+        } catch (e) {
+          // Mid-edit the file may be invalid: show why in the page and keep watching.
+          const problems = isSudiError(e) ? [e.message, ...e.problems] : [`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`];
+          for (const p of problems) ctx.err(p);
+          return { ok: false, problems };
+        }
+      };
+
+      let stopWatching = () => undefined as void;
+      try {
+        server.update(await render());
+        ctx.out(`preview: ${server.url} (email)  ${server.url}email.txt (text)  ${server.url}web.html (web page)`);
+        ctx.out(`watching ${file} and ${config.templatesDir}; pages reload on save. Ctrl-C stops.`);
+        let rendering = Promise.resolve();
+        stopWatching = watchForChanges({ files: [file], dirs: [config.templatesDir] }, (changed) => {
+          // One render at a time, in order, so the last save always wins.
+          rendering = rendering.then(async () => {
+            ctx.out(`changed: ${changed.map(shown).join(', ')}`);
+            server.update(await render());
+          });
+        });
+        if (!ctx.shutdownSignal.aborted) await once(ctx.shutdownSignal, 'abort');
+        await rendering.catch(() => undefined);
+      } finally {
+        stopWatching();
+        await server.close();
+      }
+      ctx.out('preview stopped');
+    });
+}
