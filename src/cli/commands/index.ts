@@ -8,8 +8,10 @@ import { registerCheck } from './check.ts';
 import { registerImport } from './import.ts';
 import { registerMigrateStore } from './migrate-store.ts';
 import { registerNew } from './new.ts';
+import { registerServe } from './serve.ts';
+import { registerSubscribers } from './subscribers.ts';
 import { registerPreview } from './preview.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerServe, registerSubscribers];

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { App } from '../../app.ts';
+import { SudiError } from '../../errors.ts';
+import type { Lang } from '../../model.ts';
+import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
+import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
+import { normalizeEmail } from '../../subscribers/normalize-email.ts';
+import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
+import type { CliContext } from '../context.ts';
+
+const PAGE = 1000;
+const langOption = () => new Option('--lang <lang>', 'language of the issues they get').choices(['zh', 'en', 'both']);
+const statusOption = () => new Option('--status <status>', 'only Subscribers with this status').choices([...SUBSCRIBER_STATUSES]);
+
+/**
+ * `sudi subscribers add|remove|list|import|export`: the operator's view of the list. Adding and
+ * importing follow the web's double opt-in (pending + a confirmation mail) unless `--confirmed`
+ * records that consent was given elsewhere.
+ */
+export function registerSubscribers(program: Command, ctx: CliContext): void {
+  const cmd = program.command('subscribers').description('add, remove, list, import and export Subscribers');
+  const services = async (app: App) => ({ store: await app.store(), transport: app.transport(), config: app.config, secret: await app.secret() });
+
+  cmd
+    .command('add')
+    .description('add one address: pending with a confirmation mail, or active at once with --confirmed')
+    .argument('<email>', 'the address, e.g. name@example.org')
+    .addOption(langOption())
+    .option('--confirmed', 'consent was already given: make them active, send no confirmation mail')
+    .action((email: string, opts: { lang?: Lang; confirmed?: boolean }) =>
+      ctx.withApp({}, async (app) => {
+        const normalized = normalizeEmail(email);
+        const r = await subscribe(await services(app), { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
+        ctx.out(await describe(r, app));
+      }),
+    );
+
+  cmd
+    .command('remove')
+    .description('delete an address and everything stored about it (the delivery ledger keeps only its id)')
+    .argument('<email>', 'the address')
+    .action((email: string) =>
+      ctx.withApp({}, async (app) => {
+        const store = await app.store();
+        const s = await store.findSubscriberByEmail(normalizeEmail(email));
+        if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
+        await store.deleteSubscriber(s.id);
+        ctx.out(`removed ${s.email} (was ${s.status})`);
+      }),
+    );
+
+  cmd
+    .command('list')
+    .description('print Subscribers: id, email, status, language, source, created')
+    .addOption(statusOption())
+    .action((opts: { status?: SubscriberStatus }) =>
+      ctx.withApp({}, async (app) => {
+        const store = await app.store();
+        let n = 0;
+        for await (const page of pages(app, opts.status)) {
+          for (const s of page) ctx.out([s.id, s.email, s.status, s.lang, s.source, s.createdAt.toISOString()].join('\t'));
+          n += page.length;
+        }
+        ctx.err(`${n} Subscriber(s)${opts.status ? ` with status ${opts.status}` : ''}; ${await store.countSubscribers('active')} active`);
+      }),
+    );
+
+  cmd
+    .command('import')
+    .description('import a CSV with a header row (email, optional lang); every bad line is reported and nothing is imported unless --skip-invalid')
+    .argument('<file>', 'CSV file, e.g. subscribers.csv')
+    .option('--confirmed', 'consent was already given: import as active, send no confirmation mail')
+    .option('--skip-invalid', 'import the good lines even when some are bad (the bad ones are still reported)')
+    .action((file: string, opts: { confirmed?: boolean; skipInvalid?: boolean }) =>
+      ctx.withApp({}, async (app) => {
+        const full = path.resolve(ctx.cwd, file);
+        let text: string;
+        try {
+          text = await readFile(full, 'utf8');
+        } catch (e) {
+          throw new SudiError('E_IMPORT', `cannot read ${full}: ${(e as Error).message}`);
+        }
+        const parsed = parseSubscriberCsv(text, file);
+        if (parsed.problems.length > 0 && !opts.skipInvalid) {
+          throw new SudiError('E_IMPORT', `${file}: ${parsed.problems.length} bad line(s); nothing imported (fix them, or pass --skip-invalid)`, { problems: parsed.problems });
+        }
+        for (const p of parsed.problems) ctx.err(`skipped ${p}`);
+        const deps = await services(app);
+        const counts = { added: 0, existing: 0, left: 0, mailed: 0 };
+        for (const row of parsed.rows) {
+          const existing = await deps.store.findSubscriberByEmail(row.email);
+          // An old list must never re-subscribe someone who left or whose mail bounced.
+          if (existing && existing.status !== 'pending' && existing.status !== 'active') {
+            ctx.err(`${file}:${row.line}: ${row.email} is ${existing.status}; left as it is`);
+            counts.left++;
+            continue;
+          }
+          const r = await subscribe(deps, { email: row.email, lang: row.lang, source: `import:${path.basename(file)}`, confirmed: opts.confirmed }, ctx.now());
+          if (r.outcome === 'created') counts.added++;
+          else counts.existing++;
+          if (r.mail) {
+            const sent = await r.mail;
+            if (sent.accepted) counts.mailed++;
+            else ctx.err(`${file}:${row.line}: confirmation mail to ${row.email} was not accepted: ${sent.response}`);
+          }
+        }
+        ctx.out(
+          `imported ${file}: ${counts.added} added (${opts.confirmed ? 'active' : 'pending'}), ${counts.existing} already on the list, ` +
+            `${counts.left} unsubscribed/suppressed left alone, ${parsed.problems.length} bad line(s) skipped; ${counts.mailed} confirmation mail(s) via ${app.transport().description}`,
+        );
+        if (parsed.problems.length > 0) ctx.err(`${parsed.problems.length} bad line(s) in ${file} were not imported`);
+      }),
+    );
+
+  cmd
+    .command('export')
+    .description('print Subscribers as CSV (email, lang, status, source and dates) to stdout')
+    .addOption(statusOption())
+    .action((opts: { status?: SubscriberStatus }) =>
+      ctx.withApp({}, async (app) => {
+        ctx.stdout.write(csvHeader());
+        for await (const page of pages(app, opts.status)) ctx.stdout.write(csvRows(page));
+      }),
+    );
+}
+
+/** Keyset paging by id: bounded memory and a stable order however large the list. */
+async function* pages(app: App, status: SubscriberStatus | undefined): AsyncGenerator<Subscriber[]> {
+  const store = await app.store();
+  let afterId = 0;
+  for (;;) {
+    const page = await store.listSubscribers({ status, afterId, limit: PAGE });
+    if (page.length === 0) return;
+    yield page;
+    afterId = page[page.length - 1]!.id;
+    if (page.length < PAGE) return;
+  }
+}
+
+async function describe(r: SubscribeResult, app: App): Promise<string> {
+  const s = r.subscriber;
+  const base = `${s.email}: ${s.status} (lang ${s.lang})`;
+  if (r.mail) {
+    const sent = await r.mail;
+    if (!sent.accepted) throw new SudiError('E_SMTP', `${base}; the confirmation mail was not accepted: ${sent.response}`);
+    return `${base}; confirmation mail sent via ${app.transport().description}`;
+  }
+  if (s.status === 'pending') return `${base}; a confirmation mail went out at ${s.confirmationSentAt?.toISOString()}, the next one is possible 24 h after it`;
+  if (r.outcome === 'created') return `${base}; added`;
+  return r.outcome === 'active' ? `${base}; already on the list` : base;
+}
