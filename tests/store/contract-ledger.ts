@@ -197,6 +197,32 @@ export function ledgerStoreContract(makeStore: () => Promise<Store>, opts: Ledge
       ]);
     });
 
+    it('serves expired leases first, then due retries, then queued rows', async () => {
+      const [a, b, c, d, e] = await subscribers(5);
+      await store.startSend(ISSUE, { trigger: 'cli', now: T0 });
+      await claim(store, 'w', at(0), 3, 1000); // a, b, c leased until 1000
+      await store.recordOutcome(ISSUE, a!, { owner: 'w', state: 'deferred', code: 451, nextAttemptAt: at(10), now: at(5) });
+      await store.recordOutcome(ISSUE, b!, { owner: 'w', state: 'accepted', code: 250, now: at(5) });
+      // Due now: c (expired lease), a (retry), d and e (queued). One at a time shows the order.
+      const order: [number, string][] = [];
+      for (let i = 0; i < 4; i++) for (const x of await claim(store, 'w2', at(2000), 1)) order.push([x.subscriberId, x.previousState]);
+      expect(order).toEqual([
+        [c, 'sending'],
+        [a, 'deferred'],
+        [d, 'queued'],
+        [e, 'queued'],
+      ]);
+    });
+
+    it('rows suppressed at claim time do not take places in the batch', async () => {
+      const ids = await subscribers(6);
+      await store.startSend(ISSUE, { trigger: 'cli', now: T0 });
+      for (const id of ids.slice(0, 4)) await store.setSubscriberStatus(id, 'unsubscribed', at(1));
+      const got = await claim(store, 'w', at(2), 2);
+      expect(got.map((x) => x.subscriberId)).toEqual(ids.slice(4));
+      expect((await store.deliveryCounts(ISSUE)).suppressed).toBe(4);
+    });
+
     it('a paused Send hands out nothing until the pause ends; a pause is never shortened', async () => {
       await subscribers(3);
       await store.startSend(ISSUE, { trigger: 'cli', now: T0 });

@@ -60,29 +60,34 @@ function deliveryFromRow(r: DeliveryRow): Delivery {
 }
 
 /**
- * What is due at $now: queued; deferred or unknown whose retry time has come; sending whose lease
- * expired (its worker died or stalled). An `unknown` row without next_attempt_at is final.
+ * One statement: lease up to $3 due rows of unfinished, unpaused Sends, skipping rows another
+ * worker is locking right now, served in the SQLite ledger's order: expired leases first (their
+ * worker died: resend them soon after the original), then due retries (deferred, or unknown with a
+ * retry time; an unknown row without one is final), then queued rows by Subscriber id. Each queue
+ * reads its own partial index. Rows whose Subscriber is no longer active (or gone) are suppressed
+ * instead of leased. Parameters: $1 now, $2 issue (or null), $3 limit, $4 owner, $5 lease end.
  */
-const DUE = `(d.state = 'queued'
-  OR (d.state IN ('deferred', 'unknown') AND d.next_attempt_at <= $now)
-  OR (d.state = 'sending' AND d.lease_until <= $now))`;
-
-/**
- * One statement: pick due rows of unfinished, unpaused Sends (skipping rows another worker is
- * locking right now), then lease them, or suppress them when their Subscriber is no longer active.
- * Numbered parameters: $1 now, $2 issue (or null), $3 limit, $4 owner, $5 lease end.
- */
+const OPEN_SEND = `JOIN sends s ON s.issue_id = d.issue_id
+    WHERE s.finished_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= $1)
+      AND ($2::text IS NULL OR d.issue_id = $2)`;
 const CLAIM_SQL = `
-WITH picked AS (
-  SELECT d.issue_id, d.subscriber_id, d.state AS previous_state
-  FROM deliveries d JOIN sends s ON s.issue_id = d.issue_id
-  WHERE s.finished_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= $1)
-    AND ($2::text IS NULL OR d.issue_id = $2)
-    AND d.state IN ('queued', 'sending', 'deferred', 'unknown')
-    AND ${DUE.replaceAll('$now', '$1')}
-  ORDER BY d.issue_id, d.subscriber_id
-  LIMIT $3
+WITH expired AS (
+  SELECT d.issue_id, d.subscriber_id, d.state AS previous_state FROM deliveries d ${OPEN_SEND}
+    AND d.state = 'sending' AND d.lease_until <= $1
+  ORDER BY d.lease_until LIMIT $3
   FOR UPDATE OF d SKIP LOCKED
+), retries AS (
+  SELECT d.issue_id, d.subscriber_id, d.state AS previous_state FROM deliveries d ${OPEN_SEND}
+    AND d.state IN ('deferred', 'unknown') AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= $1
+  ORDER BY d.next_attempt_at LIMIT $3 - (SELECT count(*) FROM expired)
+  FOR UPDATE OF d SKIP LOCKED
+), fresh AS (
+  SELECT d.issue_id, d.subscriber_id, d.state AS previous_state FROM deliveries d ${OPEN_SEND}
+    AND d.state = 'queued'
+  ORDER BY d.issue_id, d.subscriber_id LIMIT $3 - (SELECT count(*) FROM expired) - (SELECT count(*) FROM retries)
+  FOR UPDATE OF d SKIP LOCKED
+), picked AS (
+  SELECT * FROM expired UNION ALL SELECT * FROM retries UNION ALL SELECT * FROM fresh
 ), marked AS (
   UPDATE deliveries d SET
     state = CASE WHEN sub.status = 'active' THEN 'sending' ELSE 'suppressed' END,
@@ -95,7 +100,9 @@ WITH picked AS (
   WHERE d.issue_id = p.issue_id AND d.subscriber_id = p.subscriber_id
   RETURNING d.*, sub.email, sub.lang, p.previous_state
 )
-SELECT * FROM marked WHERE state = 'sending' ORDER BY issue_id, subscriber_id`;
+SELECT * FROM marked ORDER BY issue_id, subscriber_id`;
+
+type ClaimRow = DeliveryRow & { email: string; lang: Lang; previous_state: DeliveryState };
 
 export function postgresLedgerStore(pool: Pool) {
   const getSend = async (issueId: string) => {
@@ -133,14 +140,19 @@ export function postgresLedgerStore(pool: Pool) {
     },
     async claimDeliveries(q) {
       const now = q.now.getTime();
-      const r = await pool.query<DeliveryRow & { email: string; lang: Lang; previous_state: DeliveryState }>(CLAIM_SQL, [
-        now,
-        q.issueId ?? null,
-        q.limit,
-        q.owner,
-        now + q.leaseMs,
-      ]);
-      return r.rows.map((row): ClaimedDelivery => ({ ...deliveryFromRow(row), email: row.email, lang: row.lang, previousState: row.previous_state }));
+      const out: ClaimedDelivery[] = [];
+      // Suppressed rows do not fill the batch: claim again while the last round suppressed any,
+      // so a short or empty batch always means nothing more is due right now.
+      for (;;) {
+        const r = await pool.query<ClaimRow>(CLAIM_SQL, [now, q.issueId ?? null, q.limit - out.length, q.owner, now + q.leaseMs]);
+        let suppressed = 0;
+        for (const row of r.rows) {
+          if (row.state === 'sending') out.push({ ...deliveryFromRow(row), email: row.email, lang: row.lang, previousState: row.previous_state });
+          else suppressed++;
+        }
+        if (suppressed === 0 || out.length >= q.limit) break;
+      }
+      return out.sort((a, b) => (a.issueId === b.issueId ? a.subscriberId - b.subscriberId : a.issueId < b.issueId ? -1 : 1));
     },
     async setMessageId(issueId, subscriberId, messageId) {
       await pool.query('UPDATE deliveries SET message_id = $3 WHERE issue_id = $1 AND subscriber_id = $2', [issueId, subscriberId, messageId]);

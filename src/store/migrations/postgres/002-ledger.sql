@@ -9,6 +9,8 @@ CREATE TABLE sends (
   paused_until BIGINT
 );
 
+-- No foreign key to subscribers: deleting a Subscriber (on request) must not be blocked by, nor
+-- silently erase, the record of what was sent; a claim treats a missing Subscriber as not active.
 CREATE TABLE deliveries (
   issue_id TEXT NOT NULL REFERENCES sends (issue_id),
   subscriber_id BIGINT NOT NULL,
@@ -24,10 +26,16 @@ CREATE TABLE deliveries (
   PRIMARY KEY (issue_id, subscriber_id)
 );
 
--- The work queue: only rows that may still need an attempt, in claim order. Finished rows leave
--- the index, so a claim costs the same at the end of a large Send as at its start.
-CREATE INDEX deliveries_open ON deliveries (issue_id, subscriber_id)
-  WHERE state IN ('queued', 'sending', 'deferred', 'unknown');
+-- The claim reads three small queues, each from its own partial index (as in SQLite), so a claim
+-- costs the same at the end of a large Send as at its start, however many rows wait for a retry:
+-- queued rows in Subscriber order,
+CREATE INDEX deliveries_queued ON deliveries (issue_id, subscriber_id) WHERE state = 'queued';
+-- retries (deferred, and unknown with a retry time) in the order they become due,
+CREATE INDEX deliveries_retry ON deliveries (next_attempt_at) WHERE state IN ('deferred', 'unknown') AND next_attempt_at IS NOT NULL;
+-- and leases, to find the expired ones and to list who holds what.
+CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE state = 'sending';
+-- Counts per state for `sudi status`.
+CREATE INDEX deliveries_state ON deliveries (issue_id, state);
 
 -- Only unfinished Sends are ever claimed from.
 CREATE INDEX sends_unfinished ON sends (issue_id) WHERE finished_at IS NULL;
