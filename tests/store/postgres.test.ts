@@ -2,11 +2,14 @@
  * The Store contract against PostgreSQL (SUDI_TEST_PG_URL; CI starts the server). Every Store made
  * here lives in its own schema, dropped when the file is done.
  */
-import { afterAll } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPool, migrate, POSTGRES_MIGRATIONS_DIR } from '../../src/store/postgres/db.ts';
 import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.ts';
 import { ledgerStoreContract } from './contract-ledger.ts';
+import { subscriberStoreContract } from './contract-subscribers.ts';
 
 const schemas: TestSchema[] = [];
 const urls = new WeakMap<Store, string>();
@@ -23,6 +26,40 @@ afterAll(async () => {
   for (const s of schemas) await s.drop();
 });
 
-ledgerStoreContract(makeStore, {
-  openSecond: async (first) => openPostgresStore(urls.get(first)!),
+const openSecond = async (first: Store) => openPostgresStore(urls.get(first)!);
+subscriberStoreContract(makeStore, { openSecond });
+ledgerStoreContract(makeStore, { openSecond });
+
+describe('PostgreSQL schema', () => {
+  it('eight processes starting at once on an empty schema: one migrates, all end up with the same tables', async () => {
+    const schema = await createTestSchema();
+    schemas.push(schema);
+    const pools = Array.from({ length: 8 }, () => createPool(schema.url, 1));
+    try {
+      const applied = await Promise.all(pools.map((p) => migrate(p, POSTGRES_MIGRATIONS_DIR)));
+      const nonEmpty = applied.filter((a) => a.length > 0);
+      expect(nonEmpty).toHaveLength(1);
+      expect(nonEmpty[0]).toEqual(['001-subscribers.sql', '002-ledger.sql', '003-send-pacer.sql']);
+    } finally {
+      for (const p of pools) await p.end();
+    }
+  });
+
+  it('stores times as BIGINT milliseconds and refuses unknown statuses and states', async () => {
+    const store = await makeStore();
+    const s = await store.insertSubscriber({ email: 'z@example.org', status: 'active', lang: 'en', source: 'web', now: new Date(1713574800123) });
+    await store.startSend('2024-04-15', { trigger: 'cli', now: new Date(1713574800456) });
+    await store.close();
+    const c = new pg.Client({ connectionString: urls.get(store)! });
+    await c.connect();
+    try {
+      const r = await c.query(`SELECT created_at::text AS v, pg_typeof(created_at)::text AS t FROM subscribers WHERE id = $1`, [s.id]);
+      expect(r.rows[0]).toEqual({ v: '1713574800123', t: 'bigint' });
+      await expect(c.query(`UPDATE subscribers SET status = 'gone'`)).rejects.toThrow(/check constraint/);
+      await expect(c.query(`UPDATE deliveries SET state = 'delivered'`)).rejects.toThrow(/check constraint/);
+      await expect(c.query(`INSERT INTO sends (issue_id, trigger, created_at) VALUES ('2024-04-15', 'cli', 0)`)).rejects.toThrow(/duplicate key/);
+    } finally {
+      await c.end();
+    }
+  });
 });
