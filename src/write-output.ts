@@ -7,7 +7,7 @@
  * Between the two renames the target is briefly absent (microseconds); POSIX has no portable
  * directory exchange, and a symlink flip would make `public/` a symlink, surprising users who sync it.
  */
-import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from './errors.ts';
 import type { OutputFile } from './model.ts';
@@ -32,7 +32,8 @@ async function modeOf(p: string): Promise<number | null> {
 }
 
 export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[]): Promise<void> {
-  const target = path.resolve(targetDir);
+  // A symlinked output folder (public -> /srv/www/sudi) keeps its link: we swap the real folder.
+  const target = await realpath(path.resolve(targetDir)).catch(() => path.resolve(targetDir));
   const parent = path.dirname(target);
   const base = path.basename(target);
   await mkdir(parent, { recursive: true });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSite, publishedIssues } from '../../src/build.ts';
@@ -220,6 +220,16 @@ describe('writeOutputAtomic', () => {
     await expect(bad).rejects.toBeInstanceOf(SudiError);
     expect(await readFile(path.join(out, 'index.html'), 'utf8')).toBe('old');
     expect(await readdir(parent)).toEqual(['public']);
+  });
+
+  it('keeps a symlinked output folder a symlink and swaps the folder it points to', async () => {
+    const parent = await tempDir();
+    const real = path.join(parent, 'www');
+    await writeOutputAtomic(real, [{ path: 'old.txt', contents: 'old' }]);
+    await symlink(real, path.join(parent, 'public'));
+    await writeOutputAtomic(path.join(parent, 'public'), [{ path: 'new.txt', contents: 'new' }]);
+    expect((await lstat(path.join(parent, 'public'))).isSymbolicLink()).toBe(true);
+    expect([...(await readTree(real)).keys()]).toEqual(['new.txt']);
   });
 
   it('creates the target and its parents when missing', async () => {
