@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSudiError } from '../../src/errors.ts';
-import { HTML_PLACEHOLDERS, personalize, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
+import { HTML_PLACEHOLDERS, personalize, personalizeBytes, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
 import { escapeHtml } from '../../src/render/html-text.ts';
 import { adversarialIssue, NOW, seedIssue, testConfig } from './fixtures.ts';
 
@@ -73,6 +73,16 @@ describe('personalize', () => {
     expect(personalize(rendered, bob)).toEqual(byReplace);
   });
 
+  it('personalizeBytes gives the UTF-8 bytes of personalize, for every recipient', async () => {
+    const rendered = await renderEmail(adversarialIssue(), { config: testConfig(), now: NOW });
+    for (const who of [alice, bob, alice]) {
+      const s = personalize(rendered, who);
+      const b = personalizeBytes(rendered, who);
+      expect(b.html.equals(Buffer.from(s.html, 'utf8'))).toBe(true);
+      expect(b.text.equals(Buffer.from(s.text, 'utf8'))).toBe(true);
+    }
+  });
+
   it('content that imitates a placeholder is not filled', async () => {
     const rendered = await renderEmail(adversarialIssue(), { config: testConfig(), now: NOW });
     const a = personalize(rendered, alice);
@@ -89,6 +99,13 @@ describe('personalize', () => {
       let err: unknown;
       try {
         personalize(rendered, { ...alice, unsubscribeUrl: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(isSudiError(err) && err.code === 'E_CONFIG').toBe(true);
+      err = undefined;
+      try {
+        personalizeBytes(rendered, { ...alice, preferencesUrl: bad });
       } catch (e) {
         err = e;
       }
