@@ -76,7 +76,11 @@ export async function copySqliteToPostgres(sqlitePath: string, postgresUrl: stri
         // the values land in their declared types (BIGINT times, INTEGER codes) in one statement.
         const flush = async () => {
           if (chunk.length === 0) return;
-          await c.query(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${t}, $1::json)`, [JSON.stringify(chunk)]);
+          try {
+            await c.query(`INSERT INTO ${t} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${t}, $1::json)`, [JSON.stringify(chunk)]);
+          } catch (e) {
+            throw new SudiError('E_STORE', `copying table ${t} failed after ${rows} row(s): ${(e as Error).message}; nothing was copied`, { cause: e });
+          }
           rows += chunk.length;
           chunk = [];
         };
@@ -87,7 +91,7 @@ export async function copySqliteToPostgres(sqlitePath: string, postgresUrl: stri
         await flush();
         report.tables.push({ name: t, rows });
       }
-      await resetIdentities(c);
+      await resetIdentities(c, sqliteSequences(src));
       return report;
     });
   } finally {
@@ -96,15 +100,25 @@ export async function copySqliteToPostgres(sqlitePath: string, postgresUrl: stri
   }
 }
 
-/** Copied ids were given explicitly: move each identity sequence past the largest one. */
-async function resetIdentities(c: Client): Promise<void> {
+/**
+ * The highest id SQLite's AUTOINCREMENT ever handed out per table, deleted rows included: an id is
+ * never given to a second person, which matters because Deliveries keep the ids of deleted ones.
+ */
+function sqliteSequences(db: Db): Map<string, number> {
+  const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).get();
+  if (!has) return new Map();
+  return new Map(db.prepare<[], { name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence').all().map((r) => [r.name, r.seq]));
+}
+
+/** Copied ids were given explicitly: move each identity sequence past every id ever used. */
+async function resetIdentities(c: Client, used: Map<string, number>): Promise<void> {
   const r = await c.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'`,
   );
   for (const { table_name: t, column_name: col } of r.rows) {
     await c.query(
-      `SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max(${col}) FROM ${t}), 0) + 1, false)`,
-      [t, col],
+      `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE((SELECT max(${col}) FROM ${t}), 0), $3) + 1, false)`,
+      [t, col, used.get(t) ?? 0],
     );
   }
 }
