@@ -1,13 +1,9 @@
 /**
- * The issue email: render once per (issue, language), personalize per Subscriber.
+ * The issue email: render once per (issue, language), personalize per Subscriber (personalize.ts,
+ * re-exported here so callers need one import).
  *
  * renderEmail runs Handlebars → MJML → HTML (and the plain-text twin) with placeholder tokens where
- * the personal values go. personalize fills them with a few string joins over segments split once
- * per RenderedEmail, so a send costs microseconds per message, not an MJML run.
- *
- * Placeholders cannot be forged by issue content: the HTML tokens start with `{`, which content
- * never yields (html-text.ts encodes every brace), and the text tokens contain U+FFFF, a
- * non-character stripped from all text content (text.ts cleanText).
+ * the personal values go; the delivery code fills them per message without another MJML run.
  */
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
@@ -15,13 +11,14 @@ import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
 import type { Issue, Lang } from '../model.ts';
 import { emailSizes, chooseTransferEncoding, type EmailSizes, type TransferEncoding } from './email-size.ts';
-import { buildView, pick, subjectOf, preheaderOf, type Placeholders } from './email-view.ts';
+import { buildView, pick, subjectOf, preheaderOf } from './email-view.ts';
 import { escapeHtml } from './html-text.ts';
-import { HTTP_URL } from './links.ts';
+import { HTML_PLACEHOLDERS, rememberSplit, TEXT_PLACEHOLDERS } from './personalize.ts';
 import { getTemplates, type HelperMap } from './templates.ts';
 import { tidyText, underline } from './text.ts';
 
 export { emailSizes, chooseTransferEncoding, type EmailSizes, type TransferEncoding };
+export { HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS, personalize, personalizeBytes, type PersonalValues } from './personalize.ts';
 
 export interface RenderedEmail {
   issueId: string;
@@ -37,11 +34,6 @@ export interface RenderedEmail {
   htmlBytes: number;
 }
 
-export interface PersonalValues {
-  unsubscribeUrl: string;
-  preferencesUrl: string;
-}
-
 export interface RenderEmailOptions {
   config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteAuthor' | 'templatesDir'>;
   /** The caller's clock (footer year); output depends only on the inputs. */
@@ -49,18 +41,6 @@ export interface RenderEmailOptions {
   /** The Subscriber's language preference; default `both`. */
   lang?: Lang;
 }
-
-type Slot = keyof PersonalValues;
-const SLOTS: readonly Slot[] = ['unsubscribeUrl', 'preferencesUrl'];
-
-export const HTML_PLACEHOLDERS: Readonly<Placeholders> = {
-  unsubscribeUrl: '{%sudi:unsubscribe-url%}',
-  preferencesUrl: '{%sudi:preferences-url%}',
-};
-export const TEXT_PLACEHOLDERS: Readonly<Placeholders> = {
-  unsubscribeUrl: '\uFFFF{sudi:unsubscribe-url}\uFFFF',
-  preferencesUrl: '\uFFFF{sudi:preferences-url}\uFFFF',
-};
 
 const htmlHelpers: HelperMap = {
   t(this: unknown, zh: unknown, en: unknown, options: Handlebars.HelperOptions) {
@@ -108,7 +88,7 @@ export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promi
     text,
     htmlBytes: Buffer.byteLength(html, 'utf8'),
   };
-  SPLITS.set(rendered, splitRendered(rendered));
+  rememberSplit(rendered);
   return rendered;
 }
 
@@ -152,109 +132,4 @@ function requirePlaceholder(out: string, token: string, file: string): void {
   if (!out.includes(token)) {
     throw new SudiError('E_TEMPLATE', `${file}: the email has no {{unsubscribeUrl}} (expected an unsubscribe link in the footer; every message must carry one)`);
   }
-}
-
-interface Split {
-  html: string[];
-  htmlSlots: Slot[];
-  text: string[];
-  textSlots: Slot[];
-  /** The same segments as UTF-8, made on the first personalizeBytes call. */
-  bytes?: { html: Buffer[]; text: Buffer[] };
-}
-
-/** Split points are computed once per RenderedEmail (also for a copy: computed on first use). */
-const SPLITS = new WeakMap<RenderedEmail, Split>();
-
-function splitOn(s: string, tokens: Readonly<Placeholders>): { parts: string[]; slots: Slot[] } {
-  const parts: string[] = [];
-  const slots: Slot[] = [];
-  let at = 0;
-  for (;;) {
-    let next = -1;
-    let slot: Slot | undefined;
-    for (const name of SLOTS) {
-      const i = s.indexOf(tokens[name], at);
-      if (i !== -1 && (next === -1 || i < next)) {
-        next = i;
-        slot = name;
-      }
-    }
-    if (slot === undefined) break;
-    parts.push(s.slice(at, next));
-    slots.push(slot);
-    at = next + tokens[slot].length;
-  }
-  parts.push(s.slice(at));
-  return { parts, slots };
-}
-
-function splitRendered(r: RenderedEmail): Split {
-  const h = splitOn(r.html, HTML_PLACEHOLDERS);
-  const t = splitOn(r.text, TEXT_PLACEHOLDERS);
-  return { html: h.parts, htmlSlots: h.slots, text: t.parts, textSlots: t.slots };
-}
-
-const SAFE_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f\uFFFF]+$/i;
-
-/**
- * Fills one Subscriber's URLs into a rendered email: escaped for HTML (attribute and text alike)
- * in `html`, verbatim in `text`. Both URLs must be absolute http(s) URLs without spaces or
- * control characters (a newline would let a value break out of its line in the text part).
- */
-export function personalize(rendered: RenderedEmail, values: PersonalValues): { html: string; text: string } {
-  checkValues(values);
-  const split = splitOf(rendered);
-  const escaped = { unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl) };
-  let html = split.html[0] as string;
-  for (let i = 0; i < split.htmlSlots.length; i++) html += escaped[split.htmlSlots[i] as Slot] + (split.html[i + 1] as string);
-  let text = split.text[0] as string;
-  for (let i = 0; i < split.textSlots.length; i++) text += values[split.textSlots[i] as Slot] + (split.text[i + 1] as string);
-  return { html, text };
-}
-
-/**
- * personalize, as UTF-8 bytes ready for the wire: the segments are encoded once per RenderedEmail,
- * so a message costs one copy instead of encoding ~30 KB of mostly two-byte (Chinese) text.
- */
-export function personalizeBytes(rendered: RenderedEmail, values: PersonalValues): { html: Buffer; text: Buffer } {
-  checkValues(values);
-  const split = splitOf(rendered);
-  split.bytes ??= {
-    html: split.html.map((s) => Buffer.from(s, 'utf8')),
-    text: split.text.map((s) => Buffer.from(s, 'utf8')),
-  };
-  const htmlValues = { unsubscribeUrl: Buffer.from(escapeHtml(values.unsubscribeUrl)), preferencesUrl: Buffer.from(escapeHtml(values.preferencesUrl)) };
-  const textValues = { unsubscribeUrl: Buffer.from(values.unsubscribeUrl), preferencesUrl: Buffer.from(values.preferencesUrl) };
-  return { html: join(split.bytes.html, split.htmlSlots, htmlValues), text: join(split.bytes.text, split.textSlots, textValues) };
-}
-
-function join(parts: Buffer[], slots: Slot[], values: Record<Slot, Buffer>): Buffer {
-  const list: Buffer[] = [parts[0] as Buffer];
-  let length = (parts[0] as Buffer).length;
-  for (let i = 0; i < slots.length; i++) {
-    const v = values[slots[i] as Slot];
-    const next = parts[i + 1] as Buffer;
-    list.push(v, next);
-    length += v.length + next.length;
-  }
-  return Buffer.concat(list, length);
-}
-
-function checkValues(values: PersonalValues): void {
-  for (const name of SLOTS) {
-    const v = values[name];
-    if (typeof v !== 'string' || !SAFE_URL.test(v) || !HTTP_URL.test(v)) {
-      throw new SudiError('E_CONFIG', `${name} ${JSON.stringify(v)} is not an absolute http(s) URL without spaces (expected e.g. https://news.example.org/unsubscribe/TOKEN; check SITE_URL)`);
-    }
-  }
-}
-
-function splitOf(rendered: RenderedEmail): Split {
-  let split = SPLITS.get(rendered);
-  if (!split) {
-    split = splitRendered(rendered);
-    SPLITS.set(rendered, split);
-  }
-  return split;
 }
