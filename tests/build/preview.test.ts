@@ -46,6 +46,11 @@ describe('sudi preview --out', () => {
     const missing = await runCliCaptured(['preview', '2024-05-06', '--out', out], { cwd: project, env, now: NOW });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`issue file ${path.join(project, 'issues', '2024-05-06.md')} does not exist`);
+    // The server mode too, before listening.
+    const serving = await runCliCaptured(['preview', '2024-05-06', '--port', '0'], { cwd: project, env, now: NOW });
+    expect(serving.code).toBe(2);
+    expect(serving.stdout).not.toContain('preview:');
+    expect((await runCliCaptured(['preview', 'latest!', '--out', out], { cwd: project, env })).code).toBe(2);
   });
 });
 

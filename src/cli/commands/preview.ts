@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
@@ -61,6 +61,10 @@ export function registerPreview(program: Command, ctx: CliContext): void {
       }
 
       const port = parsePort(opts.port);
+      // A mistyped id fails at once rather than serving an error page for a file that never comes.
+      await access(file).catch(() => {
+        throw new SudiError('E_NOT_FOUND', `issue file ${file} does not exist (expected an issue id such as 2024-04-15 or a path to its .md file)`);
+      });
       if (ctx.shutdownSignal.aborted) return;
       const server = await startPreviewServer({ host: '127.0.0.1', port, initial: { ok: false, problems: ['rendering…'] } });
       const render = async (): Promise<PreviewState> => {
@@ -76,7 +80,7 @@ export function registerPreview(program: Command, ctx: CliContext): void {
         }
       };
 
-      let stopWatching = () => undefined as void;
+      let stopWatching: () => void = () => {};
       try {
         server.update(await render());
         ctx.out(`preview: ${server.url} (email)  ${server.url}email.txt (text)  ${server.url}web.html (web page)`);
