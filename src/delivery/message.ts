@@ -1,0 +1,183 @@
+/**
+ * Issue mail as raw bytes, fast: everything that is the same for every recipient (static headers,
+ * MIME structure, the transfer-encoded text and HTML) is built once per Issue and language by
+ * createMessageFactory; per recipient only the personal header fields and the encoded personal
+ * values are made, and the message is a list of chunks the transport writes as they are.
+ *
+ * Headers on every message, each exactly once: From, To, Subject (RFC 2047), Date, Message-ID
+ * (HMAC of issue and subscriber: stable across retries, unguessable), List-Id, List-Unsubscribe
+ * (the HTTPS one-click URL and a mailto), List-Unsubscribe-Post (RFC 8058), MIME-Version and a
+ * multipart/alternative Content-Type (text, then HTML). Optionally a DKIM-Signature over them.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
+import type { Config } from '../config.ts';
+import { SudiError } from '../errors.ts';
+import type { Lang } from '../model.ts';
+import { chooseTransferEncoding, HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS, type RenderedEmail } from '../render/email.ts';
+import { escapeHtml } from '../render/html-text.ts';
+import { preferencesUrl, unsubscribeUrl } from '../subscribers/links.ts';
+import type { DkimSigner, HeaderLine } from './dkim.ts';
+import { splicedBody, type SplicedBody } from './spliced-body.ts';
+import type { OutgoingMessage } from './transport.ts';
+
+export interface Recipient {
+  subscriberId: number;
+  email: string;
+}
+
+export interface MessageFactory {
+  readonly issueId: string;
+  readonly lang: Lang;
+  readonly subject: string;
+  /** The envelope sender (MAIL FROM). */
+  readonly envelopeFrom: string;
+  /** Builds one recipient's message. `messageId` overrides the derived one (a resend keeps the recorded id). */
+  build(to: Recipient, opts: { now: Date; messageId?: string }): OutgoingMessage;
+}
+
+export interface MessageFactoryOptions {
+  config: Pick<Config, 'siteUrl' | 'mailFrom' | 'listId'>;
+  secret: string;
+  dkim?: DkimSigner;
+}
+
+type Slot = 'unsubscribeUrl' | 'preferencesUrl';
+
+/** Splits a rendered part at its placeholders: the static pieces and which value goes in each hole. */
+function splitAt(s: string, tokens: Record<Slot, string>): { statics: string[]; slots: Slot[] } {
+  const statics: string[] = [];
+  const slots: Slot[] = [];
+  let at = 0;
+  for (;;) {
+    let next = -1;
+    let slot: Slot | undefined;
+    for (const name of Object.keys(tokens) as Slot[]) {
+      const i = s.indexOf(tokens[name], at);
+      if (i !== -1 && (next === -1 || i < next)) [next, slot] = [i, name];
+    }
+    if (slot === undefined) break;
+    statics.push(s.slice(at, next));
+    slots.push(slot);
+    at = next + tokens[slot].length;
+  }
+  statics.push(s.slice(at));
+  return { statics, slots };
+}
+
+/** `<hmac>@<domain>`: derived from (issue, subscriber) under SECRET, so a resend carries the same id. */
+export function messageIdFor(secret: string, issueId: string, subscriberId: number, domain: string): string {
+  const mac = createHmac('sha256', secret).update(`sudi-message-id-v1\0${issueId}\0${subscriberId}`).digest('base64url').slice(0, 32);
+  return `<${mac}.${issueId}@${domain}>`;
+}
+
+/** RFC 5322 date-time in UTC, e.g. `Sat, 20 Apr 2024 01:00:00 +0000`. */
+export function rfc5322Date(d: Date): string {
+  return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+export function parseMailFrom(mailFrom: string): { name: string; address: string } {
+  const [first] = addressparser(mailFrom, { flatten: true }) as { name: string; address: string }[];
+  if (!first?.address || !/^[^@\s]+@[^@\s]+$/.test(first.address)) {
+    throw new SudiError('E_CONFIG', `MAIL_FROM ${JSON.stringify(mailFrom)} is not an address (expected e.g. "Sudi <digest@news.example.org>")`);
+  }
+  return { name: first.name ?? '', address: first.address };
+}
+
+/** A display name as a header phrase: as is, quoted, or RFC 2047 encoded. */
+function phrase(name: string): string {
+  if (/^[\w ']*$/.test(name)) return name;
+  if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/([\\"])/g, '\\$1')}"`;
+  return mimeFuncs.encodeWord(name, 'B', 52);
+}
+
+/** RFC 2047 B-encoding of a whole header text when it is not plain ASCII (the 4th argument, encodeAll, is untyped). */
+const encodeWords = (s: string): string =>
+  (mimeFuncs.encodeWords as (value: string, enc: 'B', maxLength: number, encodeAll: boolean) => string)(s, 'B', 52, true);
+
+const fold = (line: string) => mimeFuncs.foldLines(line, 76).replace(/\r?\n/g, '\r\n');
+
+export function createMessageFactory(rendered: RenderedEmail, opts: MessageFactoryOptions): MessageFactory {
+  const { config, secret, dkim } = opts;
+  const from = parseMailFrom(config.mailFrom);
+  const domain = from.address.split('@')[1]!;
+  const listIdMatch = /^(.*?)\s*<([^<>\s]+)>\s*$/.exec(config.listId);
+  const listId = listIdMatch ? `${listIdMatch[1] ? `${phrase(listIdMatch[1])} ` : ''}<${listIdMatch[2]}>` : `<${config.listId}>`;
+  const mailto = `mailto:${from.address}?subject=unsubscribe`;
+
+  const html = splitAt(rendered.html, HTML_PLACEHOLDERS);
+  const text = splitAt(rendered.text, TEXT_PLACEHOLDERS);
+  const htmlBody: SplicedBody = splicedBody(html, chooseTransferEncoding(rendered.html));
+  const textBody: SplicedBody = splicedBody(text, chooseTransferEncoding(rendered.text));
+
+  // "=_" can occur in neither base64 nor quoted-printable output, so no body line can match it.
+  const boundary = `=_sudi_${randomBytes(12).toString('hex')}`;
+  const staticHeaders: HeaderLine[] = [
+    { key: 'from', line: fold(`From: ${from.name ? `${phrase(from.name)} ` : ''}<${from.address}>`) },
+    { key: 'subject', line: fold(`Subject: ${encodeWords(rendered.subject)}`) },
+  ];
+  const trailingHeaders: HeaderLine[] = [
+    { key: 'list-id', line: fold(`List-Id: ${listId}`) },
+    // List-Unsubscribe is personal; it goes between these two groups.
+    { key: 'list-unsubscribe-post', line: 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' },
+    { key: 'mime-version', line: 'MIME-Version: 1.0' },
+    { key: 'content-type', line: `Content-Type: multipart/alternative;\r\n boundary="${boundary}"` },
+  ];
+  // Each encoded part ends with a CRLF that is the delimiter's own (RFC 2046: the CRLF before a
+  // boundary belongs to it), so the heads and the closing delimiter start right at the boundary.
+  const partHead = (type: string, enc: string) =>
+    Buffer.from(`--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc}\r\n\r\n`, 'latin1');
+  const textHead = partHead('text/plain', textBody.encoding);
+  const htmlHead = partHead('text/html', htmlBody.encoding);
+  const closing = Buffer.from(`--${boundary}--\r\n`, 'latin1');
+
+  let dateSecond = -1;
+  let dateLine = '';
+
+  return {
+    issueId: rendered.issueId,
+    lang: rendered.lang,
+    subject: rendered.subject,
+    envelopeFrom: from.address,
+    build(to, { now, messageId }) {
+      const ref = { subscriberId: to.subscriberId, email: to.email };
+      const unsub = unsubscribeUrl(config, secret, ref);
+      const prefs = preferencesUrl(config, secret, ref);
+      const values = { unsubscribeUrl: unsub, preferencesUrl: prefs };
+      const id = messageId ?? messageIdFor(secret, rendered.issueId, to.subscriberId, domain);
+      const second = Math.floor(now.getTime() / 1000);
+      if (second !== dateSecond) [dateSecond, dateLine] = [second, `Date: ${rfc5322Date(now)}`];
+
+      const headers: HeaderLine[] = [
+        staticHeaders[0]!,
+        { key: 'to', line: fold(`To: <${to.email}>`) },
+        staticHeaders[1]!,
+        { key: 'date', line: dateLine },
+        { key: 'message-id', line: `Message-ID: ${id}` },
+        trailingHeaders[0]!,
+        { key: 'list-unsubscribe', line: fold(`List-Unsubscribe: <${unsub}>, <${mailto}>`) },
+        ...trailingHeaders.slice(1),
+      ];
+
+      const body: Buffer[] = [textHead];
+      textBody.encode(
+        text.slots.map((s) => values[s]),
+        body,
+      );
+      body.push(htmlHead);
+      htmlBody.encode(
+        html.slots.map((s) => escapeHtml(values[s])),
+        body,
+      );
+      body.push(closing);
+
+      let head = '';
+      if (dkim) head += `${dkim.sign(headers, body)}\r\n`;
+      for (const h of headers) head += `${h.line}\r\n`;
+      head += '\r\n';
+      return { from: from.address, to: to.email, messageId: id, raw: [Buffer.from(head, 'utf8'), ...body] };
+    },
+  };
+}
+
