@@ -134,6 +134,19 @@ export function noteText(markdown: string): string {
       case 'hr':
         emit('----');
         break;
+      case 'table_open': {
+        // A table becomes one line per row, cells separated by " | ".
+        const rows: string[] = [];
+        let cells: string[] = [];
+        for (i += 1; i < tokens.length && (tokens[i] as Token).type !== 'table_close'; i++) {
+          const c = tokens[i] as Token;
+          if (c.type === 'tr_open') cells = [];
+          else if (c.type === 'inline') cells.push(inlineText(c).replace(/\n/g, ' '));
+          else if (c.type === 'tr_close') rows.push(cells.join(' | '));
+        }
+        emit(rows.join('\n'));
+        break;
+      }
       case 'blockquote_open':
         prefixes.push('> ');
         break;

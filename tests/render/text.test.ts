@@ -66,6 +66,12 @@ describe('plain text', () => {
     );
   });
 
+  it('keeps tables and code blocks readable', () => {
+    expect(noteText('| a | b |\n|---|---|\n| 1 | [x](https://x.org) |\n\n```\n  code  here\n```')).toBe(
+      'a | b\n1 | x [1]\n\n[1] https://x.org\n\n      code  here',
+    );
+  });
+
   it('measures display width for underlines (CJK and full-width count double)', () => {
     expect(displayWidth('abc')).toBe(3);
     expect(displayWidth('速递')).toBe(4);
