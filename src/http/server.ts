@@ -37,6 +37,8 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   const fastify = Fastify(options);
   fastify.addHook('onClose', () => background.drain());
   addSecurityHeaders(fastify, config);
+  // Every endpoint takes a form or JSON; anything else is a 415, not a string handed to a handler.
+  fastify.removeContentTypeParser('text/plain');
   await fastify.register(formbody, { bodyLimit: BODY_LIMIT });
   // Not global: each route that needs a limit says so (POST /subscribe). One-click unsubscribes
   // arrive from a few mail providers' servers for many recipients, so they must never be limited.

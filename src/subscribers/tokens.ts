@@ -48,7 +48,11 @@ export function parseToken(token: string): ParsedToken | null {
   const subscriberId = Number(m[1]);
   const iat = parseInt(m[2]!, 36);
   if (!Number.isSafeInteger(subscriberId) || !Number.isSafeInteger(iat)) return null;
-  return { subscriberId, issuedAt: new Date(iat), mac: Buffer.from(m[3]!, 'base64url') };
+  const mac = Buffer.from(m[3]!, 'base64url');
+  // 43 base64url characters carry 258 bits for a 256-bit MAC: the decoder ignores the last two,
+  // so four spellings would decode alike. Only the canonical one is a token.
+  if (mac.toString('base64url') !== m[3]) return null;
+  return { subscriberId, issuedAt: new Date(iat), mac };
 }
 
 export type TokenCheck = 'ok' | 'forged' | 'expired';
