@@ -48,7 +48,7 @@ const htmlHelpers: HelperMap = {
     const z = escapeHtml(String(zh));
     const e = escapeHtml(String(en));
     // In the bilingual variant the document is zh-CN, so the English half says so.
-    return new Handlebars.SafeString(lang === 'zh' ? z : lang === 'en' ? e : `${z} <span lang="en">${e}</span>`);
+    return new Handlebars.SafeString(lang === 'zh' ? z : lang === 'en' ? e : `${z} / <span lang="en">${e}</span>`);
   },
 };
 
