@@ -73,7 +73,8 @@ describe('POST /subscribe', () => {
 
   it('the HTML answers for a new address, a known one and the honeypot are byte-identical', async () => {
     const bodies = new Set<string>();
-    for (const fields of [{ email: 'same1@example.org' }, { email: 'same1@example.org' }, { email: 'same2@example.org', website: 'x' }]) {
+    const forms: Record<string, string>[] = [{ email: 'same1@example.org' }, { email: 'same1@example.org' }, { email: 'same2@example.org', website: 'x' }];
+    for (const fields of forms) {
       const r = await w.postForm('/subscribe', fields);
       expect(r.status).toBe(200);
       bodies.add(await r.text());
