@@ -87,10 +87,15 @@ export interface RunningServer {
 
 /** Listens on config.host:config.port and shuts down gracefully when `signal` aborts. */
 export async function startServer(app: App, opts: ServerOptions & { signal?: AbortSignal } = {}): Promise<RunningServer> {
-  const fastify = await createServer(app, opts);
+  const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
+  const fastify = await createServer(app, { ...opts, background });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
-  fastify.addHook('onClose', async () => resolveClosed());
+  // onClose hooks run last-registered first, so this one drains the background work itself.
+  fastify.addHook('onClose', async () => {
+    await background.drain();
+    resolveClosed();
+  });
   await fastify.listen({ host: app.config.host, port: app.config.port });
   const addr = fastify.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
