@@ -15,6 +15,7 @@ import type { RouteDeps } from './deps.ts';
 import { invalidEmail, REFUSALS, sendPage, sendRefusal, wantsJson } from './respond.ts';
 
 const VALID_DAYS = Math.round(TOKEN_LIFETIME_MS.confirm! / 86_400_000);
+const MAX_MAIL_IN_FLIGHT = 256;
 const ACCEPTED_MESSAGE = 'If the address can receive mail, a confirmation link is on its way.';
 
 export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -45,11 +46,13 @@ export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps)
       }
       const result = await subscribe(services, { email: email.email, lang, source: 'web' }, app.deps.now());
       if (result.mail) {
-        background.track(
-          result.mail.then((sent) => {
-            if (!sent.accepted) app.deps.log(`confirmation mail to subscriber ${result.subscriber.id} was not accepted: ${sent.response}`);
-          }),
-        );
+        const sent = result.mail.then((r) => {
+          if (!r.accepted) app.deps.log(`confirmation mail to subscriber ${result.subscriber.id} was not accepted: ${r.response}`);
+        });
+        // Backpressure: under a flood from many IPs (or a slow SMTP relay), wait for the mail
+        // rather than let unsent mail pile up in memory.
+        if (background.size >= MAX_MAIL_IN_FLIGHT) await sent.catch((e) => app.deps.log(`confirmation mail failed: ${String(e)}`));
+        else background.track(sent);
       }
       return accepted(req, reply);
     },
