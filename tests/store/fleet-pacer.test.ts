@@ -39,3 +39,25 @@ it('a run waits for its slots: the last of 6 slots at 100/s comes no sooner than
   await run.waitFor(5);
   expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
 });
+
+it('take(): three workers sharing SEND_RATE=50 need at least 59 intervals for 60 messages, whatever their split', async () => {
+  const pacers = pools.slice(0, 3).map((p) => fleetPacer(p, 50));
+  const times: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    pacers.map(async (p, w) => {
+      // Uneven shares: one worker wants half of everything.
+      for (let i = 0; i < (w === 0 ? 30 : 15); i++) {
+        expect(await p.take()).toBe(true);
+        times.push(performance.now());
+      }
+    }),
+  );
+  expect(times).toHaveLength(60);
+  expect(Math.max(...times) - t0).toBeGreaterThanOrEqual(59 * 20 - 5);
+  times.sort((a, b) => a - b);
+  for (const t of times) expect(times.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(53);
+  const stopped = new AbortController();
+  stopped.abort();
+  expect(await pacers[0]!.take(stopped.signal)).toBe(false);
+});

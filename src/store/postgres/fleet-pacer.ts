@@ -16,6 +16,8 @@ export interface SlotRun {
   count: number;
   /** Database-clock time (ms since the epoch) of slot 0; slot i is at dbStartMs + i × 1000 / rate. */
   dbStartMs: number;
+  /** The same time on this process's clock (`clock()`). */
+  startLocal: number;
   /** Resolves at the time of slot `i` (0-based); at once when its time has passed. */
   waitFor(i: number, signal?: AbortSignal): Promise<void>;
 }
@@ -23,13 +25,42 @@ export interface SlotRun {
 export interface FleetPacer {
   readonly rate: number;
   reserve(n: number): Promise<SlotRun>;
+  /**
+   * The delivery engine's Pacer interface: resolves when this process's next fleet slot comes
+   * (false if aborted first). Slots are reserved a short run at a time (about 200 ms' worth), so a
+   * worker never sits on slots the rest of the fleet could use for long.
+   */
+  take(signal?: AbortSignal): Promise<boolean>;
 }
 
 export function fleetPacer(db: Queryable, rate: number, clock: () => number = () => performance.now()): FleetPacer {
   if (!(rate > 0)) throw new Error('fleetPacer needs a positive rate');
   const interval = 1000 / rate;
-  return {
+  const runSize = Math.max(1, Math.min(64, Math.round(rate / 5)));
+  const slots: number[] = []; // local-clock times of reserved, unused slots
+  let pending: Promise<void> | null = null;
+  const pacer: FleetPacer = {
     rate,
+    async take(signal) {
+      for (;;) {
+        if (signal?.aborted) return false;
+        const now = clock();
+        // A slot that passed unused (the worker was idle) is gone: using it late would be a burst.
+        while (slots.length > 0 && slots[0]! < now - interval) slots.shift();
+        const slot = slots.shift();
+        if (slot !== undefined) {
+          if (slot > now) await sleep(slot - now, undefined, { signal }).catch(() => {});
+          return !signal?.aborted;
+        }
+        pending ??= pacer
+          .reserve(runSize)
+          .then((run) => {
+            for (let i = 0; i < run.count; i++) slots.push(run.startLocal + i * interval);
+          })
+          .finally(() => (pending = null));
+        await pending;
+      }
+    },
     async reserve(n) {
       const span = n * interval;
       const r = await db.query<{ start_delay: number; db_start: number }>(
@@ -45,6 +76,7 @@ export function fleetPacer(db: Queryable, rate: number, clock: () => number = ()
       return {
         count: n,
         dbStartMs: r.rows[0]!.db_start,
+        startLocal: start,
         async waitFor(i, signal) {
           const delay = start + i * interval - clock();
           if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => {});
@@ -52,4 +84,5 @@ export function fleetPacer(db: Queryable, rate: number, clock: () => number = ()
       };
     },
   };
+  return pacer;
 }
