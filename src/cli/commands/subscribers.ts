@@ -8,7 +8,7 @@ import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../
 import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
 import { normalizeEmail } from '../../subscribers/normalize-email.ts';
 import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
-import type { CliContext } from '../context.ts';
+import { withIssuesOption, type CliContext } from '../context.ts';
 
 const PAGE = 1000;
 const langOption = () => new Option('--lang <lang>', 'language of the issues they get').choices(['zh', 'en', 'both']);
@@ -23,26 +23,24 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
   const cmd = program.command('subscribers').description('add, remove, list, import and export Subscribers');
   const services = async (app: App) => ({ store: await app.store(), transport: app.transport(), config: app.config, secret: await app.secret() });
 
-  cmd
-    .command('add')
+  withIssuesOption(cmd.command('add'))
     .description('add one address: pending with a confirmation mail, or active at once with --confirmed')
     .argument('<email>', 'the address, e.g. name@example.org')
     .addOption(langOption())
     .option('--confirmed', 'consent was already given: make them active, send no confirmation mail')
-    .action((email: string, opts: { lang?: Lang; confirmed?: boolean }) =>
-      ctx.withApp({}, async (app) => {
+    .action((email: string, opts: { issues: string; lang?: Lang; confirmed?: boolean }) =>
+      ctx.withApp(opts, async (app) => {
         const normalized = normalizeEmail(email);
         const r = await subscribe(await services(app), { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
         ctx.out(await describe(r, app));
       }),
     );
 
-  cmd
-    .command('remove')
+  withIssuesOption(cmd.command('remove'))
     .description('delete an address and everything stored about it (the delivery ledger keeps only its id)')
     .argument('<email>', 'the address')
-    .action((email: string) =>
-      ctx.withApp({}, async (app) => {
+    .action((email: string, opts: { issues: string }) =>
+      ctx.withApp(opts, async (app) => {
         const store = await app.store();
         const s = await store.findSubscriberByEmail(normalizeEmail(email));
         if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
@@ -51,12 +49,11 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
       }),
     );
 
-  cmd
-    .command('list')
+  withIssuesOption(cmd.command('list'))
     .description('print Subscribers: id, email, status, language, source, created')
     .addOption(statusOption())
-    .action((opts: { status?: SubscriberStatus }) =>
-      ctx.withApp({}, async (app) => {
+    .action((opts: { issues: string; status?: SubscriberStatus }) =>
+      ctx.withApp(opts, async (app) => {
         const store = await app.store();
         let n = 0;
         for await (const page of pages(app, opts.status)) {
@@ -67,14 +64,13 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
       }),
     );
 
-  cmd
-    .command('import')
+  withIssuesOption(cmd.command('import'))
     .description('import a CSV with a header row (email, optional lang); every bad line is reported and nothing is imported unless --skip-invalid')
     .argument('<file>', 'CSV file, e.g. subscribers.csv')
     .option('--confirmed', 'consent was already given: import as active, send no confirmation mail')
     .option('--skip-invalid', 'import the good lines even when some are bad (the bad ones are still reported)')
-    .action((file: string, opts: { confirmed?: boolean; skipInvalid?: boolean }) =>
-      ctx.withApp({}, async (app) => {
+    .action((file: string, opts: { issues: string; confirmed?: boolean; skipInvalid?: boolean }) =>
+      ctx.withApp(opts, async (app) => {
         const full = path.resolve(ctx.cwd, file);
         let text: string;
         try {
@@ -114,12 +110,11 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
       }),
     );
 
-  cmd
-    .command('export')
+  withIssuesOption(cmd.command('export'))
     .description('print Subscribers as CSV (email, lang, status, source and dates) to stdout')
     .addOption(statusOption())
-    .action((opts: { status?: SubscriberStatus }) =>
-      ctx.withApp({}, async (app) => {
+    .action((opts: { issues: string; status?: SubscriberStatus }) =>
+      ctx.withApp(opts, async (app) => {
         ctx.stdout.write(csvHeader());
         for await (const page of pages(app, opts.status)) ctx.stdout.write(csvRows(page));
       }),
