@@ -80,6 +80,7 @@ describe('subscribe → confirm → unsubscribe in Chromium', () => {
     // Preferences → Unsubscribe → the button.
     await Promise.all([page.waitForURL(/\/preferences\//), page.click('a:has-text("Language preference")')]);
     expect(await page.isChecked('input[name="lang"][value="en"]')).toBe(true);
+    await shot('6a-preferences');
     await Promise.all([page.waitForURL(/\/unsubscribe\//), page.click('a:has-text("Unsubscribe")')]);
     expect((await w.subscriber('reader@example.org'))!.status).toBe('active');
     await shot('6-unsubscribe');
