@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   LIST_ID: z.preprocess(emptyToUndefined, z.string().default('Sudi weekly AI papers <weekly.sudi.localhost>')),
   SEND_RATE: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(0)),
   SEND_CONCURRENCY: intIn(1, 100, 4),
+  LEASE_SECONDS: intIn(1, 86_400, 600),
   SCHEDULE: z.preprocess(emptyToUndefined, z.string().default('0 * * * *')),
   TZ: z.preprocess(emptyToUndefined, z.string().default('Asia/Shanghai')),
   SECRET: z.preprocess(emptyToUndefined, z.string().min(32, { message: 'expected at least 32 characters' }).optional()),
@@ -75,6 +76,8 @@ export interface Config {
   listId: string;
   sendRate: number; // messages/s; 0 = no cap
   sendConcurrency: number;
+  /** How long a claimed Delivery stays leased to its sender before another may take it over. */
+  leaseSeconds: number;
   schedule: string;
   tz: string;
   secret: string | undefined; // resolved (generated if needed) by app.ts
@@ -122,6 +125,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     listId: e.LIST_ID,
     sendRate: e.SEND_RATE,
     sendConcurrency: e.SEND_CONCURRENCY,
+    leaseSeconds: e.LEASE_SECONDS,
     schedule: e.SCHEDULE,
     tz: e.TZ,
     secret: e.SECRET,
