@@ -34,12 +34,24 @@ export interface SendResult {
    * out without a reply: the server may have accepted it (RFC 1047). Never retried by the transport.
    */
   maybeDelivered?: boolean;
+  /** Nothing was handed to the server: `ready` (see SendHooks) declined, e.g. the sender is stopping. */
+  notSent?: boolean;
 }
+
+export interface SendHooks {
+  /**
+   * Awaited once a connection is ready, right before the SMTP transaction starts; false = do not
+   * send. The delivery engine paces SEND_RATE here, so connection setup can never bunch messages up.
+   */
+  ready?: () => Promise<boolean>;
+}
+
+export const NOT_SENT: SendResult = { accepted: false, code: null, response: 'not sent: stopped before sending', notSent: true };
 
 export interface Transport {
   /** Human description for logs and CLI output, e.g. `SMTP smtp://relay:25` or `outbox /path`. */
   readonly description: string;
-  send(msg: OutgoingMessage): Promise<SendResult>;
+  send(msg: OutgoingMessage, hooks?: SendHooks): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -54,7 +66,8 @@ export function outboxTransport(dir: string): Transport {
   let seq = 0;
   return {
     description: `outbox ${dir} (no SMTP_URL set: mail is written as .eml files)`,
-    async send(msg) {
+    async send(msg, hooks) {
+      if (hooks?.ready && !(await hooks.ready())) return NOT_SENT;
       await mkdir(dir, { recursive: true });
       const id = msg.messageId.replace(/[<>]/g, '').replace(/[^\w.@-]/g, '_');
       const name = `${Date.now()}-${String(seq++).padStart(6, '0')}-${id}.eml`;

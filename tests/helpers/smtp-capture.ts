@@ -63,6 +63,8 @@ export async function startSmtpCapture(faults: Faults = {}): Promise<SmtpCapture
 
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
+    // No reverse DNS of 127.0.0.1 per connection: it delays the first message on each connection.
+    disableReverseLookup: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: 50 * 1024 * 1024,
