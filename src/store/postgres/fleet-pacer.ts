@@ -26,12 +26,15 @@ export interface FleetPacer {
   readonly rate: number;
   reserve(n: number): Promise<SlotRun>;
   /**
-   * The delivery engine's Pacer interface: resolves when this process's next fleet slot comes
-   * (false if aborted first). Slots are reserved a short run at a time (about 200 ms' worth), so a
-   * worker never sits on slots the rest of the fleet could use for long.
+   * The delivery engine's Pacer interface: resolves when this process's next fleet slot comes, with
+   * a function to call when the transaction has ended (nothing to do here: the fleet cap spaces
+   * transaction starts), or null if aborted first. Slots are reserved a short run at a time (about
+   * 200 ms' worth), so a worker never sits for long on slots the rest of the fleet could use.
    */
-  take(signal?: AbortSignal): Promise<boolean>;
+  take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
+
+const NOOP = () => {};
 
 export function fleetPacer(db: Queryable, rate: number, clock: () => number = () => performance.now()): FleetPacer {
   if (!(rate > 0)) throw new Error('fleetPacer needs a positive rate');
@@ -43,14 +46,14 @@ export function fleetPacer(db: Queryable, rate: number, clock: () => number = ()
     rate,
     async take(signal) {
       for (;;) {
-        if (signal?.aborted) return false;
+        if (signal?.aborted) return null;
         const now = clock();
         // A slot that passed unused (the worker was idle) is gone: using it late would be a burst.
         while (slots.length > 0 && slots[0]! < now - interval) slots.shift();
         const slot = slots.shift();
         if (slot !== undefined) {
           if (slot > now) await sleep(slot - now, undefined, { signal }).catch(() => {});
-          return !signal?.aborted;
+          return signal?.aborted ? null : NOOP;
         }
         pending ??= pacer
           .reserve(runSize)
