@@ -17,7 +17,7 @@ import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type Send, t
 import { classify, decide, DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
 import { issueMessages, type IssueMessages } from './issue-messages.ts';
 import { isDeadLocalOwner, newOwnerId } from './lease-owner.ts';
-import { createPacer, type Pacer } from './pacer.ts';
+import { createPacer } from './pacer.ts';
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
 export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
@@ -49,9 +49,13 @@ export interface RunOptions {
   inflight?: number;
   /** Messages per second (default SEND_RATE; 0 = no cap). */
   rate?: number;
+  /** How long a claimed Delivery stays leased (default LEASE_SECONDS). */
   leaseMs?: number;
-  /** Paces SEND_RATE in place of this process's own pacer (`sudi worker` on PostgreSQL: the fleet-wide one). */
-  pacer?: Pacer;
+  /**
+   * Paces SEND_RATE in place of this process's own pacer (`sudi worker` on PostgreSQL: the
+   * fleet-wide one). take() resolves true/false, or with a function to call when the message ended.
+   */
+  pacer?: { take(signal?: AbortSignal): Promise<boolean | (() => void) | null> };
   /** Keep going while the next retry is due within this many ms (0 = stop once nothing is due now). */
   retryWaitMs?: number;
   onProgress?: (p: DeliveryProgress) => void;
@@ -138,9 +142,9 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     if (d.messageId === null) await store.setMessageId(d.issueId, d.subscriberId, msg.messageId);
     // Paced when the connection is ready, right before the transaction: neither a slow render nor
     // a connection being opened can bunch messages up at the server.
-    let paced: (() => void) | null = null;
-    const result = await transport.send(msg, { ready: async () => (paced = await pacer.take(signal)) !== null });
-    (paced as (() => void) | null)?.();
+    let paced: boolean | (() => void) | null = null;
+    const result = await transport.send(msg, { ready: async () => Boolean((paced = await pacer.take(signal))) });
+    if (typeof paced === 'function') (paced as () => void)();
     if (result.notSent) return record(d, 'deferred', { response: result.response, nextAttemptAt: now() });
     run.attempted++;
     const t = now();
