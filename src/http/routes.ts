@@ -10,10 +10,11 @@
  *   POST /unsubscribe/:token         → unsubscribed at once; also RFC 8058 one-click
  *   GET  /preferences/:token         language choice
  *   POST /preferences/:token         save the language
- *   (admin routes: see below)
+ *   POST /admin/send                 start or resume the send of an issue (Bearer ADMIN_TOKEN; 404 without one)
  *   GET  /*                          the Archive and Feeds from PUBLIC_DIR
  */
 import type { FastifyInstance } from 'fastify';
+import { adminRoutes } from './admin-routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { staticRoutes } from './static-routes.ts';
 import { subscribeRoutes } from './subscribe-routes.ts';
@@ -29,9 +30,7 @@ export async function registerRoutes(fastify: FastifyInstance, deps: RouteDeps):
   await fastify.register(subscribeRoutes, deps);
   await fastify.register(tokenRoutes, deps);
 
-  // ── Admin routes (delivery engine): register the admin plugin here, e.g.
-  //    await fastify.register(adminRoutes, deps);   // src/http/admin-routes.ts: POST /admin/send
-  // ──
+  await fastify.register(adminRoutes, deps);
 
   await fastify.register(staticRoutes, deps);
 }

@@ -11,7 +11,10 @@ import { registerNew } from './new.ts';
 import { registerServe } from './serve.ts';
 import { registerSubscribers } from './subscribers.ts';
 import { registerPreview } from './preview.ts';
+import { registerRunDue } from './run-due.ts';
+import { registerSend } from './send.ts';
+import { registerStatus } from './status.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerServe, registerSubscribers];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers];

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { startServer, type RunningServer } from '../../http/server.ts';
 import { buildAndWrite } from '../../publish.ts';
+import { startAppScheduler } from '../../schedule/scheduler.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -13,7 +14,7 @@ import { withIssuesOption, type CliContext } from '../context.ts';
  *   async (app, _server, ctx) => startScheduler(app, { log: ctx.err }),
  */
 export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Promise<(() => Promise<void>) | void>;
-export const ON_STARTED: OnStarted[] = [];
+export const ON_STARTED: OnStarted[] = [async (app, _server, ctx) => startAppScheduler(app, { log: ctx.err }).stop];
 
 /**
  * `sudi serve` (`npm start`): builds the Archive and Feeds into PUBLIC_DIR, then serves them with

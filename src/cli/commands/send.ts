@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { App } from '../../app.ts';
+import { findIssue } from '../../content/load-issues.ts';
+import { issueMessages } from '../../delivery/issue-messages.ts';
+import { parseMailFrom } from '../../delivery/message.ts';
+import { runDeliveries, startIssueSend, type DeliveryProgress, type DeliveryReport } from '../../delivery/send-issue.ts';
+import { SudiError } from '../../errors.ts';
+import type { Issue, Lang } from '../../model.ts';
+import { describeDryRun, dryRunManifest } from '../../delivery/dry-run.ts';
+import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
+
+/**
+ * `sudi send ISSUE|latest`: starts the Send of an issue, or resumes it, and delivers it. The ledger
+ * makes a rerun after Ctrl-C, SIGTERM or kill -9 pick up where it stopped.
+ */
+export function registerSend(program: Command, ctx: CliContext): void {
+  withIssuesOption(program.command('send'))
+    .argument('<issue>', 'issue id (e.g. 2024-04-15) or latest (the newest ready issue)')
+    .description('send an issue to every confirmed subscriber, or resume its send; Ctrl-C stops claiming and lets messages in flight finish')
+    .option('--dry-run', 'send nothing: print recipients by language, subject, message size and problems found')
+    .option('--to <address>', 'send one test copy to this address (drafts too) without touching the ledger')
+    .option('--no-wait', 'only create the send; the scheduler (sudi serve, sudi run-due) or a sudi worker delivers it')
+    .option('--retry-wait <seconds>', 'keep waiting for deferred retries due within this long before leaving them to the scheduler', '900')
+    .action(async (ref: string, opts: { issues: string; dryRun?: boolean; to?: string; wait: boolean; retryWait: string }) => {
+      const retryWait = Number(opts.retryWait);
+      if (!Number.isFinite(retryWait) || retryWait < 0) {
+        throw new SudiError('E_USAGE', `--retry-wait ${opts.retryWait} is not a number of seconds (e.g. --retry-wait 900, or 0 to stop once nothing is due)`);
+      }
+      await ctx.withApp(opts, async (app) => {
+        const issue = await findIssue(app.config.issuesDir, ref);
+        if (opts.dryRun) {
+          for (const line of describeDryRun(await dryRunManifest(app, issue))) ctx.out(line);
+          return;
+        }
+        if (opts.to !== undefined) return sendTestCopy(ctx, app, issue, opts.to);
+        if (issue.status !== 'ready') {
+          throw new SudiError('E_USAGE', `issue ${issue.id} is a draft (${issue.source}: status: draft); set status: ready to send it (or send yourself a test copy with --to ADDRESS)`);
+        }
+        if (Date.parse(issue.publish_at) > app.deps.now().getTime()) {
+          ctx.err(`note: ${issue.id} is due at ${issue.publish_at}; sending it now because you asked (the archive and feeds show it once it is due)`);
+        }
+        if (!app.config.smtpUrl) ctx.err(`note: no SMTP_URL set: messages are written to ${app.config.outboxDir} as .eml files`);
+
+        const { send, created } = await startIssueSend(app, issue, 'cli');
+        const store = await app.store();
+        const before = await store.deliveryCounts(issue.id);
+        if (send.finishedAt) {
+          ctx.out(`${issue.id} was already sent (finished ${send.finishedAt.toISOString()}): ${before.accepted} accepted, ${before.failed} failed, ${before.suppressed} suppressed, ${before.unknown} unknown; see sudi status ${issue.id}`);
+          return;
+        }
+        ctx.out(
+          created
+            ? `started the send of ${issue.id} to ${send.total} subscriber(s) via ${app.transport().description}`
+            : `resuming the send of ${issue.id} (started ${send.createdAt.toISOString()} by ${send.trigger}; ${before.accepted} of ${send.total} accepted so far)`,
+        );
+        if (!opts.wait) {
+          ctx.out('not waiting (--no-wait): the scheduler (sudi serve / sudi run-due) or a sudi worker delivers it');
+          return;
+        }
+        const bar = progressBar(ctx);
+        let report: DeliveryReport;
+        try {
+          report = await runDeliveries(app, { issueId: issue.id, signal: ctx.shutdownSignal, retryWaitMs: retryWait * 1000, onProgress: bar?.update });
+        } finally {
+          bar?.stop();
+        }
+        for (const line of describeReport(report)) ctx.out(line);
+        if (report.stopped) {
+          ctx.out(`stopped: run \`sudi send ${issue.id}\` again to resume`);
+          throw new ExitCode(130);
+        }
+      });
+    });
+}
+
+export function describeReport(r: DeliveryReport): string[] {
+  const c = r.counts;
+  const lines = [
+    `${r.issueIds.join(', ') || 'nothing to send'}: ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
+      (c.queued + c.sending > 0 ? `, ${c.queued + c.sending} not yet attempted` : ''),
+    `this run: ${r.run.attempted} message(s) handed to SMTP, ${r.run.accepted} accepted in ${(r.durationMs / 1000).toFixed(1)} s (${r.rate.toFixed(1)} messages/s)`,
+  ];
+  if (r.finished) lines.push('send finished');
+  else if (r.nextRetryAt) lines.push(`deferred deliveries retry from ${r.nextRetryAt.toISOString()}: run this command again then, or let the scheduler (sudi serve / sudi run-due) do it`);
+  return lines;
+}
+
+/** A bar on a terminal (done/total, rate, ETA); nothing when output goes to a file or pipe. */
+function progressBar(ctx: CliContext): { update: (p: DeliveryProgress) => void; stop: () => void } | null {
+  if (!ctx.stderr.isTTY) return null;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: ctx.stderr as NodeJS.WriteStream,
+      format: '{bar} {value}/{total} | {rate}/s | ETA {eta_formatted} | accepted {accepted} deferred {deferred} failed {failed}',
+      hideCursor: true,
+      etaBuffer: 200,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(p) {
+      const c = p.counts;
+      const done = p.total - c.queued - c.sending - c.deferred;
+      const payload = { rate: p.rate.toFixed(0), accepted: c.accepted, deferred: c.deferred, failed: c.failed };
+      if (!started) {
+        bar.start(p.total, done, payload);
+        started = true;
+      } else bar.update(done, payload);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+/** One copy to one address, outside the ledger: to look at the real thing in a real mail client. */
+async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: string): Promise<void> {
+  if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
+    throw new SudiError('E_USAGE', `--to ${address} is not an email address (expected e.g. --to you@example.org)`);
+  }
+  const lang: Lang = 'both';
+  const factory = await issueMessages(app).factory(issue.id, lang);
+  const domain = parseMailFrom(app.config.mailFrom).address.split('@')[1];
+  // Subscriber id 0 exists for nobody: the unsubscribe link in a test copy unsubscribes no one.
+  const msg = factory.build({ subscriberId: 0, email: address }, { now: app.deps.now(), messageId: `<test.${randomBytes(9).toString('base64url')}.${issue.id}@${domain}>` });
+  const result = await app.transport().send(msg);
+  if (!result.accepted) throw new SudiError('E_SMTP', `test copy of ${issue.id} to ${address} was not accepted: ${result.response}`);
+  ctx.out(`test copy of ${issue.id} (${lang}) sent to ${address} via ${app.transport().description}: ${result.response}`);
+  ctx.out('its personal links belong to no subscriber; the ledger was not touched');
+}

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { findIssue } from '../../content/load-issues.ts';
+import type { Delivery, DeliveryState, Store } from '../../store/store.ts';
+import { withIssuesOption, type CliContext } from '../context.ts';
+
+const SHOWN = 20;
+
+/** `sudi status ISSUE|latest`: the Send of an issue as the ledger has it. */
+export function registerStatus(program: Command, ctx: CliContext): void {
+  withIssuesOption(program.command('status'))
+    .argument('<issue>', 'issue id (e.g. 2024-04-15) or latest (the newest ready issue)')
+    .description('show the send of an issue: deliveries per state, failures with their SMTP replies, when deferred ones retry')
+    .action(async (ref: string, opts: { issues: string }) =>
+      ctx.withApp(opts, async (app) => {
+        const issue = await findIssue(app.config.issuesDir, ref);
+        const store = await app.store();
+        const send = await store.getSend(issue.id);
+        ctx.out(`issue ${issue.id}  ${issue.title}  (${issue.status}, publish_at ${issue.publish_at})`);
+        if (!send) {
+          ctx.out('not sent: no send has been started for it');
+          return;
+        }
+        const now = app.deps.now();
+        const state = send.finishedAt
+          ? `finished ${send.finishedAt.toISOString()}`
+          : send.pausedUntil && send.pausedUntil > now
+            ? `paused until ${send.pausedUntil.toISOString()}`
+            : 'in progress';
+        ctx.out(`send: started ${send.createdAt.toISOString()} (${send.trigger}), ${send.total} deliveries, ${state}`);
+        const counts = await store.deliveryCounts(issue.id);
+        ctx.out(`  ${(Object.entries(counts) as [DeliveryState, number][]).map(([s, n]) => `${s} ${n}`).join('  ')}`);
+
+        if (counts.failed > 0) {
+          ctx.out(`failed (${counts.failed}):`);
+          for (const line of await rows(store, issue.id, 'failed', (d, email) => `  ${email}  ${d.lastResponse ?? ''}  (attempts ${d.attempts})`)) ctx.out(line);
+        }
+        if (counts.unknown > 0) {
+          ctx.out(`unknown (${counts.unknown}): the connection was lost after the message was sent; maybe delivered`);
+          for (const line of await rows(store, issue.id, 'unknown', (d, email) => `  ${email}  ${d.messageId ?? ''}  ${d.nextAttemptAt ? `resent once at ${d.nextAttemptAt.toISOString()}` : 'left as is'}`)) ctx.out(line);
+        }
+        if (counts.deferred > 0) {
+          const retries = await all(store, issue.id, 'deferred');
+          const times = retries.map((d) => d.nextAttemptAt?.getTime() ?? 0).sort((a, b) => a - b);
+          ctx.out(`deferred (${counts.deferred}): retry from ${new Date(times[0]!).toISOString()} to ${new Date(times.at(-1)!).toISOString()}`);
+          for (const d of retries.slice(0, SHOWN)) {
+            const sub = await store.getSubscriber(d.subscriberId);
+            ctx.out(`  ${sub?.email ?? `#${d.subscriberId}`}  ${d.lastResponse ?? ''}  (attempt ${d.attempts}, next ${d.nextAttemptAt?.toISOString() ?? '?'})`);
+          }
+          if (retries.length > SHOWN) ctx.out(`  … and ${retries.length - SHOWN} more`);
+        }
+        if (counts.queued + counts.sending > 0 && !send.finishedAt) ctx.out(`${counts.queued + counts.sending} not attempted yet: \`sudi send ${issue.id}\` resumes the send`);
+      }),
+    );
+}
+
+async function all(store: Store, issueId: string, state: DeliveryState): Promise<Delivery[]> {
+  const out: Delivery[] = [];
+  for (let after = 0; ; ) {
+    const page = await store.listDeliveries({ issueId, states: [state], afterSubscriberId: after, limit: 1000 });
+    if (page.length === 0) return out;
+    out.push(...page);
+    after = page.at(-1)!.subscriberId;
+  }
+}
+
+async function rows(store: Store, issueId: string, state: DeliveryState, line: (d: Delivery, email: string) => string): Promise<string[]> {
+  const page = await store.listDeliveries({ issueId, states: [state], limit: SHOWN + 1 });
+  const out: string[] = [];
+  for (const d of page.slice(0, SHOWN)) out.push(line(d, (await store.getSubscriber(d.subscriberId))?.email ?? `#${d.subscriberId} (deleted)`));
+  if (page.length > SHOWN) out.push(`  … and more: \`sudi status\` shows the first ${SHOWN}`);
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * `sudi send --dry-run`: everything about a send except sending. Who would get what (by language),
+ * the subject, the size of a real message as it goes on the wire, and every problem found on the
+ * way, without touching the ledger.
+ */
+import type { App } from '../app.ts';
+import type { Issue, Lang } from '../model.ts';
+import { emailSizes, renderEmail } from '../render/email.ts';
+import { formatKb, SIZE_WARN_BYTES } from '../render/email-size.ts';
+import type { DeliveryState } from '../store/store.ts';
+import { issueMessages } from './issue-messages.ts';
+
+export interface DryRunManifest {
+  issue: Issue;
+  subject: string | null;
+  due: boolean;
+  transport: string;
+  recipients: { total: number; byLang: Record<Lang, number> };
+  /** One sample message per language somebody would receive. */
+  messages: { lang: Lang; bytes: number; htmlSent: number; encoding: string }[];
+  existingSend: { total: number; finished: boolean; counts: Record<DeliveryState, number> } | null;
+  problems: string[];
+  notes: string[];
+}
+
+export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunManifest> {
+  const store = await app.store();
+  const now = app.deps.now();
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const byLang: Record<Lang, number> = { zh: 0, en: 0, both: 0 };
+  for (let after = 0; ; ) {
+    const page = await store.listSubscribers({ status: 'active', afterId: after, limit: 1000 });
+    if (page.length === 0) break;
+    for (const s of page) byLang[s.lang]++;
+    after = page.at(-1)!.id;
+  }
+  const total = byLang.zh + byLang.en + byLang.both;
+
+  if (issue.status !== 'ready') problems.push(`${issue.source}: status is draft: \`sudi send\` refuses it until it is ready`);
+  if (total === 0) problems.push('no active (confirmed) subscribers: nobody would receive it');
+  const due = Date.parse(issue.publish_at) <= now.getTime();
+  if (!due) notes.push(`due at ${issue.publish_at}: the scheduler sends it then; \`sudi send\` now would send it early`);
+  if (!app.config.smtpUrl) notes.push(`no SMTP_URL: messages would be written to ${app.config.outboxDir} as .eml files`);
+  if (!app.config.siteUrl.startsWith('https:')) problems.push(`SITE_URL ${app.config.siteUrl} is not https: Gmail and Yahoo expect an HTTPS one-click unsubscribe link (RFC 8058)`);
+
+  const existing = await store.getSend(issue.id);
+  const existingSend = existing ? { total: existing.total, finished: existing.finishedAt !== null, counts: await store.deliveryCounts(issue.id) } : null;
+  if (existingSend?.finished) notes.push(`already sent (finished ${existing!.finishedAt!.toISOString()}): \`sudi send\` would do nothing`);
+  else if (existingSend) notes.push(`a send exists (started ${existing!.createdAt.toISOString()}): \`sudi send\` would resume it`);
+
+  const messages: DryRunManifest['messages'] = [];
+  let subject: string | null = null;
+  const factories = issueMessages(app);
+  for (const lang of ['zh', 'en', 'both'] as Lang[]) {
+    if (byLang[lang] === 0 && !(total === 0 && lang === 'both')) continue;
+    try {
+      const factory = await factories.factory(issue.id, lang);
+      subject = factory.subject;
+      const msg = factory.build({ subscriberId: 1, email: 'sample.recipient@example.org' }, { now });
+      const bytes = Array.isArray(msg.raw) ? msg.raw.reduce((n, b) => n + b.length, 0) : Buffer.byteLength(msg.raw as string | Buffer);
+      const html = emailSizes((await renderEmail(issue, { config: app.config, now, lang })).html);
+      messages.push({ lang, bytes, htmlSent: html.sent, encoding: html.encoding });
+      if (html.sent > SIZE_WARN_BYTES) problems.push(`${lang}: the HTML part is ${formatKb(html.sent)} as sent, over ${formatKb(SIZE_WARN_BYTES)}: Gmail may clip it (and hide the unsubscribe link)`);
+    } catch (e) {
+      problems.push(`${lang}: the message cannot be built: ${(e as Error).message}`);
+    }
+  }
+  return { issue, subject, due, transport: app.transport().description, recipients: { total, byLang }, messages, existingSend, problems, notes };
+}
+
+export function describeDryRun(m: DryRunManifest): string[] {
+  const lines = [
+    `dry run: nothing is sent and the ledger is not touched`,
+    `issue:      ${m.issue.id}  ${m.issue.title}  (${m.issue.status}, publish_at ${m.issue.publish_at}${m.due ? ', due' : ', not yet due'})`,
+    `subject:    ${m.subject ?? '(could not be rendered)'}`,
+    `recipients: ${m.recipients.total} active subscriber(s): ${m.recipients.byLang.zh} zh, ${m.recipients.byLang.en} en, ${m.recipients.byLang.both} both`,
+    ...m.messages.map((x) => `message:    ${x.lang.padEnd(4)} ${formatKb(x.bytes)} on the wire (HTML part ${formatKb(x.htmlSent)}, ${x.encoding})`),
+    `via:        ${m.transport}`,
+  ];
+  if (m.existingSend) {
+    const c = m.existingSend.counts;
+    lines.push(`ledger:     ${m.existingSend.total} deliveries: ${c.accepted} accepted, ${c.queued} queued, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown`);
+  }
+  for (const n of m.notes) lines.push(`note:       ${n}`);
+  lines.push(m.problems.length === 0 ? 'problems:   none found' : `problems:   ${m.problems.length}`);
+  for (const p of m.problems) lines.push(`  - ${p}`);
+  return lines;
+}

@@ -1,0 +1,82 @@
+/**
+ * POST /admin/send  {"issue": "2024-04-15"}  with  Authorization: Bearer $ADMIN_TOKEN
+ *
+ * Starts the Send of a ready issue, or resumes it, and delivers it in the background of this
+ * process; answers 202 with its status at once. 409 with its status when this process is already
+ * delivering it. 401 without the right token (compared in constant time); 404 when no ADMIN_TOKEN
+ * is configured (the endpoint does not exist). Cron, CLI and HTTP all start a Send through the same
+ * unique insert, so this can never start a second Send of an issue.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { findIssue } from '../content/load-issues.ts';
+import { runnerFor, type SendStatus } from '../delivery/runner.ts';
+import { isSudiError } from '../errors.ts';
+import type { RouteDeps } from './deps.ts';
+
+/** Deferred retries due within this long are waited for by the background loop. */
+const RETRY_WAIT_MS = 15 * 60_000;
+
+/** Constant-time: both sides hashed to the same length first, so not even the length leaks. */
+export function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function statusBody(s: SendStatus) {
+  return {
+    issue: s.issueId,
+    running: s.running,
+    send: s.send && {
+      trigger: s.send.trigger,
+      total: s.send.total,
+      createdAt: s.send.createdAt.toISOString(),
+      finishedAt: s.send.finishedAt?.toISOString() ?? null,
+      pausedUntil: s.send.pausedUntil?.toISOString() ?? null,
+    },
+    counts: s.counts,
+  };
+}
+
+export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { app } = deps;
+  const token = app.config.adminToken;
+  const runner = runnerFor(app);
+  // Background sends stop claiming at shutdown and finish the messages in flight.
+  fastify.addHook('onClose', () => runner.stop());
+
+  const error = (reply: FastifyReply, status: number, message: string) => reply.code(status).header('cache-control', 'no-store').send({ error: message });
+
+  fastify.post('/admin/send', async (req, reply) => {
+    if (!token) return error(reply, 404, 'not found (the admin endpoint is disabled: set ADMIN_TOKEN to enable it)');
+    const auth = req.headers.authorization ?? '';
+    const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
+    if (!tokenMatches(given, token)) {
+      return error(reply.header('www-authenticate', 'Bearer realm="sudi-admin"'), 401, 'missing or wrong bearer token');
+    }
+    const body = req.body as { issue?: unknown } | undefined;
+    const ref = body && typeof body === 'object' ? body.issue : undefined;
+    if (typeof ref !== 'string' || !/^(\d{4}-\d{2}-\d{2}|latest)$/.test(ref)) {
+      return error(reply, 400, 'expected a JSON body {"issue": "2024-04-15"} (an issue id, or "latest")');
+    }
+    let issue;
+    try {
+      issue = await findIssue(app.config.issuesDir, ref);
+    } catch (e) {
+      if (isSudiError(e)) return error(reply, e.code === 'E_NOT_FOUND' ? 404 : 422, e.message);
+      throw e;
+    }
+    if (issue.status !== 'ready') return error(reply, 409, `issue ${issue.id} is a draft; set status: ready to send it`);
+    if (runner.running(issue.id)) return reply.code(409).header('cache-control', 'no-store').send(statusBody(await runner.status(issue.id)));
+
+    const started = await runner.start(issue, 'http', { retryWaitMs: RETRY_WAIT_MS });
+    if (started.alreadyRunning) return reply.code(409).header('cache-control', 'no-store').send(statusBody(await runner.status(issue.id)));
+    void started.done.catch(() => {}); // failures are logged by the runner
+    app.deps.log(`admin: ${started.created ? 'started' : 'resumed'} the send of ${issue.id} (POST /admin/send from ${req.ip})`);
+    return reply
+      .code(202)
+      .header('cache-control', 'no-store')
+      .send({ ...statusBody(await runner.status(issue.id)), created: started.created });
+  });
+}

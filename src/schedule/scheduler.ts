@@ -1,0 +1,107 @@
+/**
+ * The weekly schedule: node-cron runs a tick on SCHEDULE in TZ; each tick is run-due (rebuild, then
+ * send what is due). One tick at start catches up whatever was missed while the process was down,
+ * once. Ticks never overlap: a tick that comes while the previous one still runs is skipped (and
+ * the ledger's unique Send per Issue keeps other processes from sending twice as well).
+ *
+ * The cron library and the tick are injectable, so tests drive ticks with their own clock.
+ */
+import cron from 'node-cron';
+import type { App } from '../app.ts';
+import { SudiError } from '../errors.ts';
+import { runnerFor } from '../delivery/runner.ts';
+import { runDue, type RunDueReport } from './run-due.ts';
+
+export interface CronLike {
+  schedule(expression: string, fn: () => unknown, options: { timezone: string; name?: string }): { stop(): unknown };
+  validate(expression: string): boolean;
+}
+
+export interface SchedulerOptions {
+  expression: string;
+  timezone: string;
+  tick: (signal: AbortSignal) => Promise<void>;
+  log: (line: string) => void;
+  /** Run one tick right away (catch-up after downtime); default true. */
+  catchUp?: boolean;
+  cron?: CronLike;
+}
+
+export interface Scheduler {
+  /** Runs a tick now unless one is running: 'ran' or 'skipped'. */
+  tickNow(): Promise<'ran' | 'skipped'>;
+  /** Stops the schedule, asks a running tick to stop claiming, and waits for it. */
+  stop(): Promise<void>;
+}
+
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const c = opts.cron ?? (cron as unknown as CronLike);
+  if (!c.validate(opts.expression)) {
+    throw new SudiError('E_CONFIG', `SCHEDULE ${JSON.stringify(opts.expression)} is not a cron expression (expected e.g. "0 9 * * 6" for Saturdays at 09:00)`);
+  }
+  const stopping = new AbortController();
+  let running: Promise<void> | null = null;
+
+  const tickNow = async (): Promise<'ran' | 'skipped'> => {
+    if (stopping.signal.aborted) return 'skipped';
+    if (running) {
+      opts.log('schedule: the previous tick is still running; this one is skipped');
+      return 'skipped';
+    }
+    running = (async () => {
+      try {
+        await opts.tick(stopping.signal);
+      } catch (e) {
+        opts.log(`schedule: tick failed: ${(e as Error).message}`);
+      }
+    })();
+    try {
+      await running;
+    } finally {
+      running = null;
+    }
+    return 'ran';
+  };
+
+  const task = c.schedule(opts.expression, () => tickNow(), { timezone: opts.timezone, name: 'sudi-run-due' });
+  if (opts.catchUp !== false) void tickNow();
+  return {
+    tickNow,
+    async stop() {
+      await task.stop();
+      stopping.abort();
+      await running;
+    },
+  };
+}
+
+/** The scheduler of `sudi serve`: run-due on SCHEDULE in TZ, logging each tick that did something. */
+export function startAppScheduler(app: App, opts: { log: (line: string) => void; cron?: CronLike; catchUp?: boolean }): Scheduler {
+  const scheduler = createScheduler({
+    expression: app.config.schedule,
+    timezone: app.config.tz,
+    log: opts.log,
+    cron: opts.cron,
+    catchUp: opts.catchUp,
+    tick: async (signal) => describeTick(await runDue(app, { signal, delivery: { retryWaitMs: 0 } }), opts.log),
+  });
+  opts.log(`schedule: "${app.config.schedule}" in ${app.config.tz}: rebuild the site and send due issues`);
+  return {
+    tickNow: scheduler.tickNow,
+    async stop() {
+      await scheduler.stop();
+      await runnerFor(app).stop();
+    },
+  };
+}
+
+export function describeTick(r: RunDueReport, log: (line: string) => void): void {
+  for (const d of r.delivered) {
+    const c = d.report.counts;
+    log(
+      `schedule: ${d.issueId}${r.started.includes(d.issueId) ? ' (started)' : ' (resumed)'}: ${d.report.run.accepted} accepted this run; ` +
+        `total ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
+        (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry ${d.report.nextRetryAt.toISOString()}` : ''),
+    );
+  }
+}
