@@ -92,6 +92,8 @@ export async function copySqliteToPostgres(sqlitePath: string, postgresUrl: stri
         report.tables.push({ name: t, rows });
       }
       await resetIdentities(c, sqliteSequences(src));
+      // Statistics for the planner right away (see startSend in postgres/ledger.ts).
+      for (const t of tables) await c.query(`ANALYZE ${t}`);
       return report;
     });
   } finally {
