@@ -14,7 +14,8 @@ import { registerPreview } from './preview.ts';
 import { registerRunDue } from './run-due.ts';
 import { registerSend } from './send.ts';
 import { registerStatus } from './status.ts';
+import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerWorker];

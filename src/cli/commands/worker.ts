@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { newOwnerId } from '../../delivery/lease-owner.ts';
+import { runDeliveries, type DeliveryReport } from '../../delivery/send-issue.ts';
+import { SudiError } from '../../errors.ts';
+import { fleetPacer } from '../../store/postgres/fleet-pacer.ts';
+import type { PostgresStore } from '../../store/postgres/index.ts';
+import { withIssuesOption, type CliContext } from '../context.ts';
+
+/**
+ * `sudi worker`: a long-running sender. It works the ledger of every unfinished Send through the
+ * same delivery engine as `sudi send` (claim a batch, send, record each outcome), then waits for
+ * more. Run any number of them, on any machines, against one PostgreSQL: claims never overlap
+ * (SKIP LOCKED), a dead worker's leases expire and are taken over, and SEND_RATE holds for the
+ * whole fleet (slots reserved in PostgreSQL). SIGTERM stops claiming, lets the messages in flight
+ * finish and be recorded, and exits 0.
+ */
+export function registerWorker(program: Command, ctx: CliContext): void {
+  withIssuesOption(program.command('worker'))
+    .description('send the queued deliveries of every unfinished send, then wait for more (run one or many against one PostgreSQL)')
+    .option('--poll <seconds>', 'how long to wait between looks for new work when idle', '5')
+    .option('--once', 'exit when nothing is due now instead of waiting for more work')
+    .action(async (opts: { issues: string; poll: string; once?: boolean }) => {
+      const pollSeconds = Number(opts.poll);
+      if (!Number.isFinite(pollSeconds) || pollSeconds <= 0 || pollSeconds > 3600) {
+        throw new SudiError('E_USAGE', `--poll ${opts.poll} is not a number of seconds between 0 and 3600 (e.g. --poll 5)`);
+      }
+      const pollMs = pollSeconds * 1000;
+      const signal = ctx.shutdownSignal;
+      await ctx.withApp(opts, async (app) => {
+        // Opened up front: a worker that cannot reach its database should fail at once (and be
+        // restarted by systemd or Kubernetes), not idle pretending to work.
+        const store = await app.store();
+        const rate = app.config.sendRate;
+        const owner = newOwnerId();
+        const pacer = store.kind === 'postgres' && rate > 0 ? fleetPacer((store as PostgresStore).pool, rate) : undefined;
+        const rateNote = rate > 0 ? `${rate}/s ${pacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
+        ctx.err(`worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
+
+        const total = { attempted: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
+        const started = performance.now();
+        let failures = 0;
+        while (!signal.aborted) {
+          let report: DeliveryReport;
+          try {
+            report = await runDeliveries(app, { owner, signal, pacer, retryWaitMs: pollMs });
+            failures = 0;
+          } catch (e) {
+            // A lost database connection or an SMTP relay gone mad: leases held by this pass expire
+            // and are taken over; back off and try again rather than exit.
+            failures++;
+            const wait = Math.min(pollMs * 2 ** (failures - 1), 60_000);
+            ctx.err(`worker ${owner}: ${(e as Error).message}; trying again in ${(wait / 1000).toFixed(0)} s`);
+            await sleep(wait, undefined, { signal }).catch(() => {});
+            continue;
+          }
+          const r = report.run;
+          for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
+          const worked = r.attempted + r.suppressed > 0;
+          if (worked) {
+            ctx.err(
+              `worker ${owner}: ${report.issueIds.join(', ')}: ${r.accepted} accepted, ${r.deferred} deferred, ${r.failed} failed, ` +
+                `${r.suppressed} suppressed, ${r.unknown} unknown in ${(report.durationMs / 1000).toFixed(1)} s (${report.rate.toFixed(0)}/s)`,
+            );
+          }
+          if (opts.once && !worked) break;
+          if (!worked) await sleep(pollMs, undefined, { signal }).catch(() => {});
+        }
+        const seconds = (performance.now() - started) / 1000;
+        ctx.out(
+          `worker ${owner} stopped after ${seconds.toFixed(1)} s: ${total.accepted} accepted, ${total.deferred} deferred, ` +
+            `${total.failed} failed, ${total.suppressed} suppressed, ${total.unknown} unknown`,
+        );
+      });
+    });
+}
