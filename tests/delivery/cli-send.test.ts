@@ -1,0 +1,131 @@
+/**
+ * `sudi send`, `sudi status` and `sudi run-due` as an operator uses them (in-process runCli with
+ * real files, a real SQLite ledger and a real SMTP server).
+ */
+import { simpleParser } from 'mailparser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/run-cli.ts';
+import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
+import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
+
+let smtp: SmtpCapture;
+let project: DeliveryProject;
+const run = (argv: string[], now = new Date('2024-04-21T00:00:00Z')) => runCliCaptured(argv, { cwd: project.dir, env: project.env, now });
+
+beforeEach(async () => {
+  smtp = await startSmtpCapture();
+  project = await deliveryProject({ env: { SMTP_URL: '' } });
+  project.env.SMTP_URL = smtp.url;
+});
+afterEach(async () => {
+  await project.cleanup();
+  await smtp.close();
+});
+
+describe('sudi send', () => {
+  it('--dry-run prints recipients by language, subject, sizes and problems; sends nothing, writes no ledger row', async () => {
+    await project.addSubscribers(7); // langs cycle zh, en, both
+    const r = await run(['send', 'latest', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('dry run: nothing is sent');
+    expect(r.stdout).toMatch(/recipients: 7 active subscriber\(s\): 3 zh, 2 en, 2 both/);
+    expect(r.stdout).toMatch(/subject: +每周AI论文速递/);
+    expect(r.stdout).toMatch(/message: +zh +\d+\.\d KB on the wire \(HTML part \d+\.\d KB, base64\)/);
+    expect(r.stdout).toContain('problems:   none found');
+    expect(smtp.messages).toHaveLength(0);
+    const app = project.app();
+    expect(await (await app.store()).listSends()).toEqual([]);
+  });
+
+  it('--dry-run reports problems: nobody to send to, a draft, a non-https SITE_URL', async () => {
+    await project.writeIssue('2024-04-22', { status: 'draft' });
+    project.env.SITE_URL = 'http://news.example.org/';
+    const r = await run(['send', '2024-04-22', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('problems:   3');
+    expect(r.stdout).toMatch(/status is draft/);
+    expect(r.stdout).toMatch(/no active \(confirmed\) subscribers/);
+    expect(r.stdout).toMatch(/SITE_URL http:\/\/news\.example\.org\/ is not https/);
+  });
+
+  it('refuses a draft with a clear error (exit 2), and sends nothing', async () => {
+    await project.addSubscribers(2);
+    await project.writeIssue('2024-04-22', { status: 'draft' });
+    const r = await run(['send', '2024-04-22']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/issue 2024-04-22 is a draft \(.*2024-04-22\.md: status: draft\); set status: ready to send it/);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('--to sends one test copy (drafts too) without touching the ledger', async () => {
+    await project.addSubscribers(3);
+    await project.writeIssue('2024-04-22', { status: 'draft' });
+    const r = await run(['send', '2024-04-22', '--to', 'editor@example.org']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('test copy of 2024-04-22 (both) sent to editor@example.org');
+    expect(smtp.messages.map((m) => m.to)).toEqual([['editor@example.org']]);
+    const parsed = await simpleParser(smtp.messages[0]!.raw);
+    expect(parsed.messageId).toMatch(/^<test\./);
+    expect(parsed.html).toBeTruthy();
+    expect(await (await project.app().store()).listSends()).toEqual([]);
+    expect((await run(['send', 'latest', '--to', 'not-an-address'])).code).toBe(2);
+  });
+
+  it('sends, reports, and a rerun says it is already sent; status shows the ledger', async () => {
+    await project.addSubscribers(9);
+    smtp.faults = { rcpt: (to) => (to === 'reader4@example.org' ? { code: 550, message: '5.1.1 <reader4@example.org>: User unknown' } : null) };
+    const r = await run(['send', 'latest']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('started the send of 2024-04-15 to 9 subscriber(s)');
+    expect(r.stdout).toContain('2024-04-15: 8 accepted, 0 deferred, 1 failed, 0 suppressed, 0 unknown');
+    expect(r.stdout).toMatch(/this run: 9 message\(s\) handed to SMTP, 8 accepted in [\d.]+ s/);
+    expect(r.stdout).toContain('send finished');
+
+    const again = await run(['send', '2024-04-15']);
+    expect(again.stdout).toMatch(/2024-04-15 was already sent \(finished .*\): 8 accepted, 1 failed/);
+    expect(smtp.accepted()).toHaveLength(8);
+
+    const status = await run(['status', '2024-04-15']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/send: started .* \(cli\), 9 deliveries, finished/);
+    expect(status.stdout).toContain('queued 0  sending 0  accepted 8  deferred 0  failed 1  suppressed 0  unknown 0');
+    expect(status.stdout).toMatch(/failed \(1\):\n {2}reader4@example\.org {2}550 5\.1\.1 <reader4@example\.org>: User unknown {2}\(attempts 1\)/);
+  });
+
+  it('status of an issue never sent, and of deferred deliveries with their retry times', async () => {
+    await project.addSubscribers(3);
+    expect((await run(['status', 'latest'])).stdout).toContain('not sent: no send has been started for it');
+    smtp.faults = { data: (m) => (m.to[0] === 'reader1@example.org' ? { code: 451, message: '4.3.2 try later' } : 'accept') };
+    const r = await run(['send', 'latest', '--retry-wait', '0']);
+    expect(r.stdout).toMatch(/deferred deliveries retry from 20\d\d-.*: run this command again then/);
+    const status = await run(['status', 'latest']);
+    expect(status.stdout).toMatch(/deferred \(1\): retry from .* to /);
+    expect(status.stdout).toMatch(/reader1@example\.org {2}451 4\.3\.2 try later {2}\(attempt 1, next /);
+  });
+
+  it('--no-wait only creates the send; run-due then delivers it', async () => {
+    await project.addSubscribers(4);
+    const r = await run(['send', 'latest', '--no-wait']);
+    expect(r.stdout).toContain('not waiting (--no-wait)');
+    expect(smtp.messages).toHaveLength(0);
+    const due = await run(['run-due', '--no-build']);
+    expect(due.code, due.stderr).toBe(0);
+    expect(due.stdout).toMatch(/2024-04-15 \(resumed\): 4 accepted this run/);
+    expect(smtp.messages).toHaveLength(4);
+  });
+});
+
+describe('sudi run-due', () => {
+  it('builds, sends what is due once, leaves what is not due; a second run sends nothing', async () => {
+    await project.addSubscribers(5);
+    await project.writeIssue('2024-04-22'); // due 2024-04-27
+    const first = await run(['run-due']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/built \d+ file\(s\): 1 issue\(s\) published/);
+    expect(first.stdout).toMatch(/2024-04-15 \(started\): 5 accepted this run; total 5 accepted.*finished/);
+    expect(first.stdout).toContain('not yet due: 2024-04-22');
+    const second = await run(['run-due', '--no-build']);
+    expect(second.stdout).toContain('nothing due to send');
+    expect(smtp.messages).toHaveLength(5);
+  });
+});
