@@ -18,7 +18,8 @@ const EnvSchema = z.object({
       .string()
       .url({ message: 'expected an absolute URL such as https://news.example.org/' })
       .refine((v) => /^https?:/.test(v), { message: 'expected an http(s) URL' })
-      .default('http://localhost:8080/'),
+      // Unset: the local server's own address (filled in from PORT below), so links work out of the box.
+      .optional(),
   ),
   SITE_TITLE: z.preprocess(emptyToUndefined, z.string().default('每周AI论文速递 · Sudi')),
   SITE_DESCRIPTION: z.preprocess(emptyToUndefined, z.string().default('A weekly digest of AI papers, in Chinese and English.')),
@@ -111,7 +112,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
   const abs = (p: string) => path.resolve(cwd, p);
   const databaseUrl = e.DATABASE_URL.startsWith('sqlite:') ? `sqlite:${abs(e.DATABASE_URL.slice('sqlite:'.length))}` : e.DATABASE_URL;
   return {
-    siteUrl: e.SITE_URL.endsWith('/') ? e.SITE_URL : `${e.SITE_URL}/`,
+    siteUrl: e.SITE_URL === undefined ? `http://localhost:${e.PORT}/` : e.SITE_URL.endsWith('/') ? e.SITE_URL : `${e.SITE_URL}/`,
     siteTitle: e.SITE_TITLE,
     siteDescription: e.SITE_DESCRIPTION,
     siteLanguage: e.SITE_LANGUAGE,
