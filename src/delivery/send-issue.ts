@@ -58,6 +58,8 @@ export interface RunOptions {
   pacer?: { take(signal?: AbortSignal): Promise<boolean | (() => void) | null> };
   /** Keep going while the next retry is due within this many ms (0 = stop once nothing is due now). */
   retryWaitMs?: number;
+  /** Rendered Issues to reuse across runs (`sudi worker` renders each Issue once, not once per pass). */
+  messages?: IssueMessages;
   onProgress?: (p: DeliveryProgress) => void;
 }
 
@@ -85,7 +87,7 @@ const LANGS = ['zh', 'en', 'both'] as const;
 export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
   const transport = app.transport();
-  const messages = issueMessages(app);
+  const messages = opts.messages ?? issueMessages(app);
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...opts.policy };
   const owner = opts.owner ?? newOwnerId();
   const signal = opts.signal ?? new AbortController().signal;
@@ -201,8 +203,10 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   }
 
   // Render every language before the first claim: an MJML run blocks the event loop, and doing it
-  // mid-send would stall the messages in flight. (Failures surface per Delivery in deliver().)
-  if (opts.issueId) await Promise.all(LANGS.map((lang) => messages.factory(opts.issueId!, lang).catch(() => undefined)));
+  // mid-send would stall the messages in flight (and, with claimed rows waiting, could outlast a
+  // short lease). Every unfinished Send when no issueId is given (`sudi worker`). (Failures surface
+  // per Delivery in deliver().)
+  for (const issueId of touched) await Promise.all(LANGS.map((lang) => messages.factory(issueId, lang).catch(() => undefined)));
 
   const inflight = new Set<Promise<void>>();
   let failure: unknown = null;
@@ -210,11 +214,27 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   const retryWaitMs = opts.retryWaitMs ?? 0;
   await idleScan();
 
+  // Claimed rows wait here for a free slot: claiming a few at a time costs the ledger one
+  // transaction per batch instead of one per message, and the queue stays this short.
+  const claimBatch = Math.max(maxInflight, 16);
+  const queue: ClaimedDelivery[] = [];
+  const dispatch = (d: ClaimedDelivery) => {
+    touched.add(d.issueId);
+    const p: Promise<void> = deliver(d)
+      .catch((e) => void (failure ??= e))
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+
   while (!signal.aborted && failure === null) {
     while (inflight.size >= maxInflight) await Promise.race(inflight);
     if (signal.aborted || failure !== null) break;
-    const batch = await store.claimDeliveries({ issueId: opts.issueId, owner, now: now(), leaseMs, limit: maxInflight - inflight.size });
-    if (batch.length === 0) {
+    if (queue.length === 0) {
+      // With a rate cap, claim no further ahead than the pacer lets messages out.
+      const limit = rate > 0 ? Math.max(1, Math.min(claimBatch, Math.ceil(rate))) : claimBatch;
+      queue.push(...(await store.claimDeliveries({ issueId: opts.issueId, owner, now: now(), leaseMs, limit })));
+    }
+    if (queue.length === 0) {
       if (inflight.size > 0) {
         await Promise.race(inflight);
         continue;
@@ -230,14 +250,10 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       await sleep(Math.max(wait, 5), undefined, { signal }).catch(() => {});
       continue;
     }
-    for (const d of batch) {
-      touched.add(d.issueId);
-      const p: Promise<void> = deliver(d)
-        .catch((e) => void (failure ??= e))
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
+    while (queue.length > 0 && inflight.size < maxInflight) dispatch(queue.shift()!);
   }
+  // Claimed but never handed over (stopped, or a failure elsewhere): due again at once.
+  for (const d of queue.splice(0)) await record(d, 'deferred', { response: 'not sent: stopped before sending', nextAttemptAt: now() });
   await Promise.all(inflight);
   if (failure !== null) throw failure;
 

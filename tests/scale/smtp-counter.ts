@@ -2,6 +2,7 @@
  * A real SMTP server (smtp-server, 127.0.0.1, port 0) for runs of tens of thousands of messages:
  * it keeps who got what (envelope recipient, Message-ID, arrival time), not the bodies, so memory
  * stays small. Every `sampleEvery`-th message's header block is kept for an independent parser.
+ * `replyDelayMs` makes the server slow to answer the final dot (messages stay in flight longer).
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -21,7 +22,7 @@ export interface SmtpCounter {
   close(): Promise<void>;
 }
 
-export async function startSmtpCounter(opts: { sampleEvery?: number } = {}): Promise<SmtpCounter> {
+export async function startSmtpCounter(opts: { sampleEvery?: number; replyDelayMs?: number } = {}): Promise<SmtpCounter> {
   const sampleEvery = opts.sampleEvery ?? 500;
   const arrivals: Arrival[] = [];
   const samples: SmtpCounter['samples'] = [];
@@ -54,7 +55,9 @@ export async function startSmtpCounter(opts: { sampleEvery?: number } = {}): Pro
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
         }
-        cb(null, `queued as ${arrivals.length}`);
+        const n = arrivals.length;
+        if (opts.replyDelayMs) setTimeout(() => cb(null, `queued as ${n}`), opts.replyDelayMs);
+        else cb(null, `queued as ${n}`);
       });
     },
   });

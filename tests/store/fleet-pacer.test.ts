@@ -48,8 +48,10 @@ it('take(): three workers sharing SEND_RATE=50 need at least 59 intervals for 60
     pacers.map(async (p, w) => {
       // Uneven shares: one worker wants half of everything.
       for (let i = 0; i < (w === 0 ? 30 : 15); i++) {
-        expect(await p.take()).toBeTypeOf('function');
+        const done = await p.take();
+        expect(done).toBeTypeOf('function');
         times.push(performance.now());
+        done!(); // the transaction ended at once
       }
     }),
   );
@@ -60,4 +62,28 @@ it('take(): three workers sharing SEND_RATE=50 need at least 59 intervals for 60
   const stopped = new AbortController();
   stopped.abort();
   expect(await pacers[0]!.take(stopped.signal)).toBeNull();
+});
+
+it('take(): a message still in flight keeps its permit, and a permit comes back one second after the end', async () => {
+  const schema2 = await createTestSchema();
+  const pool = createPool(schema2.url, 2);
+  try {
+    await migrate(pool, POSTGRES_MIGRATIONS_DIR);
+    const a = fleetPacer(pool, 3);
+    const b = fleetPacer(pool, 3);
+    // Three long transactions on two workers hold all three permits.
+    const held = [await a.take(), await b.take(), await a.take()];
+    let fourth = false;
+    const next = b.take().then((done) => ((fourth = true), done));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fourth).toBe(false);
+    const ended = performance.now();
+    held[0]!();
+    const done = await next;
+    expect(performance.now() - ended).toBeGreaterThanOrEqual(950);
+    for (const d of [...held, done]) d!();
+  } finally {
+    await pool.end();
+    await schema2.drop();
+  }
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { issueMessages } from '../../delivery/issue-messages.ts';
 import { newOwnerId } from '../../delivery/lease-owner.ts';
 import { runDeliveries, type DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
@@ -37,13 +38,16 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         const rateNote = rate > 0 ? `${rate}/s ${pacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
         ctx.err(`worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
 
+        // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
+        // worker polling a Send that waits for retries costs a query, not an MJML run.
+        const messages = issueMessages(app);
         const total = { attempted: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
         const started = performance.now();
         let failures = 0;
         while (!signal.aborted) {
           let report: DeliveryReport;
           try {
-            report = await runDeliveries(app, { owner, signal, pacer, retryWaitMs: pollMs });
+            report = await runDeliveries(app, { owner, signal, pacer, messages, retryWaitMs: pollMs });
             failures = 0;
           } catch (e) {
             // A lost database connection or an SMTP relay gone mad: leases held by this pass expire

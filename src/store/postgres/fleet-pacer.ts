@@ -1,12 +1,21 @@
 /**
- * The fleet-wide rate cap (SEND_RATE messages/s) for any number of workers on any machines.
+ * The fleet-wide rate cap (SEND_RATE messages/s) for any number of workers on any machines: the
+ * two rules of the per-process pacer (delivery/pacer.ts), kept in PostgreSQL instead of memory.
  *
- * Virtual scheduling (the GCRA idea): the `send_pacer` row holds the database-clock time of the next
- * free send slot. A worker reserves a run of n slots with one atomic UPDATE that moves the mark by
- * n × (1000 / rate) ms; the row lock serialises reservations, so slots never overlap across the
- * fleet and messages leave evenly spaced: any one-second window holds at most rate + 1 slots.
- * Times come from the database clock and return as a delay, so clock skew between machines does not
- * matter. One round trip per batch, not per message.
+ * 1. Spacing (virtual scheduling, GCRA): the `send_pacer` row holds the time of the next free start
+ *    slot. A worker reserves a short run of slots with one atomic UPDATE that moves the mark by
+ *    n × 1000/rate ms; the row lock serialises reservations, so transaction starts across the fleet
+ *    are evenly spaced and never overlap. One round trip per run, not per message.
+ * 2. A sliding window: `send_permits` holds floor(rate) permits. A worker takes one right before a
+ *    transaction starts and gives it back one second after the transaction ended, so at any start
+ *    the messages in flight or finished within the last second, fleet-wide, are fewer than rate.
+ *    Spacing alone is not enough: a message that travels slower than the next one (a busy worker, a
+ *    cold connection) would arrive bunched with it. With the window, any one-second window at the
+ *    relay holds at most rate + 1 messages (the argument is in delivery/pacer.ts). Two short
+ *    statements per message; a cap is for modest rates, where that costs nothing.
+ *
+ * All times are the database clock, returned as delays, so clock skew between machines does not
+ * matter. A permit held by a worker that died frees itself after HOLD_MS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from './db.ts';
@@ -26,42 +35,80 @@ export interface FleetPacer {
   readonly rate: number;
   reserve(n: number): Promise<SlotRun>;
   /**
-   * The delivery engine's Pacer interface: resolves when this process's next fleet slot comes, with
-   * a function to call when the transaction has ended (nothing to do here: the fleet cap spaces
-   * transaction starts), or null if aborted first. Slots are reserved a short run at a time (about
-   * 200 ms' worth), so a worker never sits for long on slots the rest of the fleet could use.
+   * The delivery engine's Pacer interface: resolves when this worker may start its next SMTP
+   * transaction (its spacing slot has come and a permit is free), with the function to call when
+   * the transaction has ended; null if aborted first.
    */
   take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
 
-const NOOP = () => {};
+/** A permit is never held longer than this (the longest an SMTP transaction may take, and then some). */
+const HOLD_MS = 300_000;
+const DB_NOW = `extract(epoch FROM clock_timestamp()) * 1000`;
 
 export function fleetPacer(db: Queryable, rate: number, clock: () => number = () => performance.now()): FleetPacer {
   if (!(rate > 0)) throw new Error('fleetPacer needs a positive rate');
   const interval = 1000 / rate;
+  const permits = Math.max(1, Math.floor(rate));
   const runSize = Math.max(1, Math.min(64, Math.round(rate / 5)));
   const slots: number[] = []; // local-clock times of reserved, unused slots
   let pending: Promise<void> | null = null;
+  let permitsReady: Promise<unknown> | null = null;
+
+  async function nextSlot(signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      const now = clock();
+      // A slot that passed unused (the worker was idle) is gone: using it late would be a burst.
+      while (slots.length > 0 && slots[0]! < now - interval) slots.shift();
+      const slot = slots.shift();
+      if (slot !== undefined) {
+        if (slot > now) await sleep(slot - now, undefined, { signal }).catch(() => {});
+        return !signal?.aborted;
+      }
+      pending ??= pacer
+        .reserve(runSize)
+        .then((run) => {
+          for (let i = 0; i < run.count; i++) slots.push(run.startLocal + i * interval);
+        })
+        .finally(() => (pending = null));
+      await pending;
+    }
+  }
+
+  /** Takes a free permit (slot number), or tells how long until the next one frees (ms). */
+  async function tryPermit(): Promise<{ slot: number } | { waitMs: number }> {
+    permitsReady ??= db.query(`INSERT INTO send_permits (slot, free_at) SELECT g, 0 FROM generate_series(0, $1::int - 1) g ON CONFLICT DO NOTHING`, [permits]);
+    await permitsReady;
+    const r = await db.query<{ slot: number }>(
+      `UPDATE send_permits SET free_at = ${DB_NOW} + $2::float8
+       WHERE slot = (SELECT slot FROM send_permits WHERE slot < $1 AND free_at <= ${DB_NOW}
+                     ORDER BY free_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING slot`,
+      [permits, HOLD_MS],
+    );
+    if (r.rows[0]) return { slot: r.rows[0].slot };
+    const w = await db.query<{ wait: number | null }>(`SELECT min(free_at) - ${DB_NOW} AS wait FROM send_permits WHERE slot < $1`, [permits]);
+    return { waitMs: Math.max(1, Math.min(1000, w.rows[0]?.wait ?? 1)) };
+  }
+
   const pacer: FleetPacer = {
     rate,
     async take(signal) {
+      if (!(await nextSlot(signal))) return null;
       for (;;) {
         if (signal?.aborted) return null;
-        const now = clock();
-        // A slot that passed unused (the worker was idle) is gone: using it late would be a burst.
-        while (slots.length > 0 && slots[0]! < now - interval) slots.shift();
-        const slot = slots.shift();
-        if (slot !== undefined) {
-          if (slot > now) await sleep(slot - now, undefined, { signal }).catch(() => {});
-          return signal?.aborted ? null : NOOP;
+        const got = await tryPermit();
+        if ('slot' in got) {
+          let released = false;
+          return () => {
+            if (released) return;
+            released = true;
+            // Back in the pool one second after the end; if this fails the permit frees at HOLD_MS.
+            void db.query(`UPDATE send_permits SET free_at = ${DB_NOW} + 1000 WHERE slot = $1`, [got.slot]).catch(() => {});
+          };
         }
-        pending ??= pacer
-          .reserve(runSize)
-          .then((run) => {
-            for (let i = 0; i < run.count; i++) slots.push(run.startLocal + i * interval);
-          })
-          .finally(() => (pending = null));
-        await pending;
+        await sleep(got.waitMs, undefined, { signal }).catch(() => {});
       }
     },
     async reserve(n) {
