@@ -94,7 +94,8 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);
   const leaseMs = opts.leaseMs ?? app.config.leaseSeconds * 1000;
-  const pacer = opts.pacer ?? createPacer(rate);
+  // On PostgreSQL the cap is shared by every sender of the database (store.sharedPacer), else per process.
+  const pacer = opts.pacer ?? (rate > 0 && store.sharedPacer ? store.sharedPacer(rate) : createPacer(rate));
   const now = () => app.deps.now();
   const started = performance.now();
 

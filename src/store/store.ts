@@ -140,7 +140,18 @@ export interface LedgerStore {
   listDeliveries(q: { issueId: string; states?: DeliveryState[]; afterSubscriberId?: number; limit: number }): Promise<Delivery[]>;
 }
 
+/** Paces message starts (SEND_RATE); the same shape as the delivery engine's per-process pacer. */
+export interface SendPacer {
+  /** Resolves when the next SMTP transaction may start, with a function to call when it ended; null if aborted. */
+  take(signal?: AbortSignal): Promise<(() => void) | null>;
+}
+
 export interface Store extends SubscriberStore, LedgerStore {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * SEND_RATE shared by every process sending from this database (PostgreSQL: `sudi worker`s,
+   * `sudi send` and schedulers on any machines together). Absent where each process paces itself.
+   */
+  sharedPacer?(rate: number): SendPacer;
   close(): Promise<void>;
 }

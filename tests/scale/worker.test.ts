@@ -67,19 +67,24 @@ describe('sudi worker', () => {
     expect((await store.getSend('2024-04-15'))?.finishedAt).not.toBeNull();
   });
 
-  it('SEND_RATE=20 holds for two workers together: no one-second window at the server holds more than 21', async () => {
-    const { store, smtp, worker } = await fleetDb(70);
+  it('SEND_RATE=20 holds for every sender of the database together (two workers and a `sudi send`): no one-second window at the server holds more than 21', async () => {
+    const { store, smtp, env, worker } = await fleetDb(90);
     await store.startSend('2024-04-22', { trigger: 'cli', now: new Date() });
+    const send = spawnSudi(['send', '2024-04-22'], { cwd: project.dir, env: { ...env, SEND_RATE: '20' } });
+    spawned.push(send);
     const ws = [worker({ SEND_RATE: '20' }, ['--once']), worker({ SEND_RATE: '20' }, ['--once'])];
-    expect(await Promise.all(ws.map((w) => w.exited))).toEqual([0, 0]);
-    expect(ws.every((w) => /for the whole fleet/.test(w.stderr()))).toBe(true);
+    expect(await Promise.all([send, ...ws].map((w) => w.exited))).toEqual([0, 0, 0]);
+    expect(ws.every((w) => /20\/s for the whole fleet/.test(w.stderr()))).toBe(true);
     const times = smtp.arrivals.map((a) => a.at).sort((a, b) => a - b);
-    expect(times).toHaveLength(70);
+    expect(times).toHaveLength(90);
+    expect(new Set(smtp.arrivals.map((a) => a.to)).size).toBe(90);
     let most = 0;
     for (const t of times) most = Math.max(most, times.filter((x) => x >= t && x < t + 1000).length);
     expect(most).toBeLessThanOrEqual(21);
-    // Both took part (each alone would have been capped at 20/s too; together they still are).
+    // All three took part; each alone may send 20/s, together they still do.
     for (const w of ws) expect(w.stdout()).toMatch(/stopped after [\d.]+ s: [1-9]\d* accepted/);
+    expect(send.stdout()).toMatch(/this run: [1-9]\d* message\(s\) handed to SMTP/);
+    expect((times.at(-1)! - times[0]!) / 1000).toBeGreaterThanOrEqual(89 / 20 - 0.5);
   });
 
   it('runs on SQLite too (one machine), and refuses a bad --poll', async () => {

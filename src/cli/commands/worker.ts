@@ -4,8 +4,6 @@ import { issueMessages } from '../../delivery/issue-messages.ts';
 import { newOwnerId } from '../../delivery/lease-owner.ts';
 import { runDeliveries, type DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
-import { fleetPacer } from '../../store/postgres/fleet-pacer.ts';
-import type { PostgresStore } from '../../store/postgres/index.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -34,8 +32,8 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         const store = await app.store();
         const rate = app.config.sendRate;
         const owner = newOwnerId();
-        const pacer = store.kind === 'postgres' && rate > 0 ? fleetPacer((store as PostgresStore).pool, rate) : undefined;
-        const rateNote = rate > 0 ? `${rate}/s ${pacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
+        // The engine takes the Store's shared pacer: on PostgreSQL the cap holds for every sender.
+        const rateNote = rate > 0 ? `${rate}/s ${store.sharedPacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
         ctx.err(`worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
 
         // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
@@ -47,7 +45,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         while (!signal.aborted) {
           let report: DeliveryReport;
           try {
-            report = await runDeliveries(app, { owner, signal, pacer, messages, retryWaitMs: pollMs });
+            report = await runDeliveries(app, { owner, signal, messages, retryWaitMs: pollMs });
             failures = 0;
           } catch (e) {
             // A lost database connection or an SMTP relay gone mad: leases held by this pass expire

@@ -4,21 +4,30 @@
  */
 import type { Store } from '../store.ts';
 import { openPostgres, type Pool } from './db.ts';
+import { fleetPacer, type FleetPacer } from './fleet-pacer.ts';
 import { postgresLedgerStore } from './ledger.ts';
 import { postgresSubscriberStore } from './subscribers.ts';
 
 export interface PostgresStore extends Store {
   readonly kind: 'postgres';
-  /** The pool, for PostgreSQL-only features (the fleet-wide send pacer, migrate-store). */
+  /** The pool, for PostgreSQL-only work (benchmarks, tests). */
   readonly pool: Pool;
+  sharedPacer(rate: number): FleetPacer;
 }
 
 export async function openPostgresStore(url: string): Promise<PostgresStore> {
   const pool = await openPostgres(url);
   let closed = false;
+  const pacers = new Map<number, FleetPacer>();
   return {
     kind: 'postgres',
     pool,
+    // One per rate and process: runs of this process share its reserved slots.
+    sharedPacer(rate) {
+      let p = pacers.get(rate);
+      if (!p) pacers.set(rate, (p = fleetPacer(pool, rate)));
+      return p;
+    },
     ...postgresSubscriberStore(pool),
     ...postgresLedgerStore(pool),
     close: async () => {

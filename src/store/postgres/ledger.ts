@@ -70,7 +70,7 @@ function deliveryFromRow(r: DeliveryRow): Delivery {
 const OPEN_SEND = `JOIN sends s ON s.issue_id = d.issue_id
     WHERE s.finished_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= $1)
       AND ($2::text IS NULL OR d.issue_id = $2)`;
-const CLAIM_SQL = `
+export const CLAIM_SQL = `
 WITH expired AS (
   SELECT d.issue_id, d.subscriber_id, d.state AS previous_state FROM deliveries d ${OPEN_SEND}
     AND d.state = 'sending' AND d.lease_until <= $1
