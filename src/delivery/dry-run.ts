@@ -5,8 +5,7 @@
  */
 import type { App } from '../app.ts';
 import type { Issue, Lang } from '../model.ts';
-import { emailSizes, renderEmail } from '../render/email.ts';
-import { formatKb, SIZE_WARN_BYTES } from '../render/email-size.ts';
+import { emailSizes, formatKb, SIZE_WARN_BYTES } from '../render/email-size.ts';
 import type { DeliveryState } from '../store/store.ts';
 import { issueMessages } from './issue-messages.ts';
 
@@ -59,7 +58,7 @@ export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunMani
       subject = factory.subject;
       const msg = factory.build({ subscriberId: 1, email: 'sample.recipient@example.org' }, { now });
       const bytes = Array.isArray(msg.raw) ? msg.raw.reduce((n, b) => n + b.length, 0) : Buffer.byteLength(msg.raw as string | Buffer);
-      const html = emailSizes((await renderEmail(issue, { config: app.config, now, lang })).html);
+      const html = emailSizes((await factories.rendered(issue.id, lang)).html);
       messages.push({ lang, bytes, htmlSent: html.sent, encoding: html.encoding });
       if (html.sent > SIZE_WARN_BYTES) problems.push(`${lang}: the HTML part is ${formatKb(html.sent)} as sent, over ${formatKb(SIZE_WARN_BYTES)}: Gmail may clip it (and hide the unsubscribe link)`);
     } catch (e) {

@@ -1,23 +1,41 @@
 /**
- * Message factories for the Issues being sent: each Issue is read once and rendered once per
- * language on first need (Handlebars → MJML is the expensive part), then every message of that
- * language is spliced from the same pre-encoded parts.
+ * Message factories for the Issues being sent: each Issue is read once and rendered once, in all
+ * three languages, on first need (Handlebars → MJML, in a worker thread: see render-client.ts),
+ * then every message of a language is spliced from the same pre-encoded parts.
  */
 import type { App } from '../app.ts';
 import { findIssue } from '../content/load-issues.ts';
 import type { Issue, Lang } from '../model.ts';
-import { renderEmail } from '../render/email.ts';
+import type { RenderedEmail } from '../render/email.ts';
 import { loadDkimSigner, type DkimSigner } from './dkim.ts';
 import { createMessageFactory, type MessageFactory } from './message.ts';
+import { renderInWorker } from './render-client.ts';
+
+const LANGS: readonly Lang[] = ['zh', 'en', 'both'];
 
 export interface IssueMessages {
   issue(issueId: string): Promise<Issue>;
+  /** The rendered email (with placeholders) of one language. */
+  rendered(issueId: string, lang: Lang): Promise<RenderedEmail>;
   factory(issueId: string, lang: Lang): Promise<MessageFactory>;
 }
 
 export function issueMessages(app: App): IssueMessages {
   const issues = new Map<string, Promise<Issue>>();
   const factories = new Map<string, Promise<MessageFactory>>();
+  const renderings = new Map<string, Promise<Map<Lang, RenderedEmail>>>();
+  const rendered = (issueId: string) => {
+    let p = renderings.get(issueId);
+    if (!p) {
+      p = (async () => {
+        const all = await renderInWorker(await issue(issueId), { config: app.config, now: app.deps.now(), langs: LANGS });
+        return new Map(all.map((r) => [r.lang, r]));
+      })();
+      renderings.set(issueId, p);
+      p.catch(() => renderings.delete(issueId));
+    }
+    return p;
+  };
   let dkim: Promise<DkimSigner | undefined> | undefined;
 
   const issue = (id: string) => {
@@ -33,14 +51,15 @@ export function issueMessages(app: App): IssueMessages {
 
   return {
     issue,
+    rendered: async (issueId, lang) => (await rendered(issueId)).get(lang)!,
     factory(issueId, lang) {
       const key = `${issueId}\0${lang}`;
       let p = factories.get(key);
       if (!p) {
         p = (async () => {
           dkim ??= app.config.dkim ? loadDkimSigner(app.config.dkim) : Promise.resolve(undefined);
-          const rendered = await renderEmail(await issue(issueId), { config: app.config, now: app.deps.now(), lang });
-          return createMessageFactory(rendered, { config: app.config, secret: await app.secret(), dkim: await dkim });
+          const r = (await rendered(issueId)).get(lang)!;
+          return createMessageFactory(r, { config: app.config, secret: await app.secret(), dkim: await dkim });
         })();
         factories.set(key, p);
         p.catch(() => factories.delete(key));

@@ -10,7 +10,8 @@
  * delivery engine never has more than a few messages per connection outstanding.
  */
 import { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { FastSMTPConnection } from './smtp-connection.ts';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import { NOT_SENT, type OutgoingMessage, type SendResult, type Transport } from './transport.ts';
 
@@ -83,7 +84,7 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
   /** Opens (and authenticates) a connection; any error comes back as a failure of this message. */
   function connect(slot: Slot): Promise<SendResult | null> {
     return new Promise((resolve) => {
-      const conn = new SMTPConnection(options);
+      const conn = new FastSMTPConnection(options);
       let connecting = true;
       const lost = (err: SmtpError) => {
         if (slot.conn === conn) slot.conn = null;
@@ -122,7 +123,9 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
 
   function sendOn(slot: Slot, msg: OutgoingMessage): Promise<SendResult> {
     const conn = slot.conn!;
-    const chunks = typeof msg.raw === 'string' ? [Buffer.from(msg.raw)] : Buffer.isBuffer(msg.raw) ? [msg.raw] : msg.raw;
+    // One buffer per message: one write to the socket instead of one per chunk (a copy of ~40 KB
+    // costs microseconds; a syscall per chunk costs far more).
+    const data = typeof msg.raw === 'string' ? Buffer.from(msg.raw) : Buffer.isBuffer(msg.raw) ? msg.raw : Buffer.concat(msg.raw);
     return new Promise<SendResult>((resolve) => {
       let finished = false;
       const attempt: Attempt = {
@@ -140,7 +143,7 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
       // A stream rather than a buffer, so we know when all of it has been handed over.
       const body = new Readable({
         read() {
-          for (const c of chunks) this.push(c);
+          this.push(data);
           this.push(null);
         },
       });
