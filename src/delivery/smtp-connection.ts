@@ -63,12 +63,18 @@ type Internals = {
 
 /** SMTPConnection whose DATA goes through DotStuffer (LMTP and debug logging keep nodemailer's). */
 export class FastSMTPConnection extends SMTPConnection {
+  /** Called once the whole message, final dot included, has been handed to the socket. */
+  onDataHandedOver: (() => void) | null = null;
+
   _createSendStream(callback: (err: Error | null, str?: string) => void): Transform {
     const self = this as unknown as Internals & { constructor: typeof SMTPConnection };
     if (self.options.lmtp || self.options.debug) {
-      return (SMTPConnection.prototype as unknown as { _createSendStream(cb: typeof callback): Transform })._createSendStream.call(this, callback);
+      const stream = (SMTPConnection.prototype as unknown as { _createSendStream(cb: typeof callback): Transform })._createSendStream.call(this, callback);
+      stream.once('end', () => this.onDataHandedOver?.());
+      return stream;
     }
     const stream = new DotStuffer();
+    stream.once('end', () => this.onDataHandedOver?.());
     self._responseActions.push((str) => self._actionSMTPStream(str, callback));
     stream.pipe(self._socket, { end: false });
     return stream;

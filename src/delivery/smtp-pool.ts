@@ -9,7 +9,6 @@
  * Memory is bounded by the caller: the pool queues whoever waits for a free connection, and the
  * delivery engine never has more than a few messages per connection outstanding.
  */
-import { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { FastSMTPConnection } from './smtp-connection.ts';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
@@ -23,7 +22,7 @@ export interface SmtpPoolOptions {
 }
 
 interface Attempt {
-  conn: SMTPConnection;
+  conn: FastSMTPConnection;
   /** The first thing known about the message: a reply, or how the connection ended. */
   result: SendResult | null;
   /** True once the whole message was handed to the socket (the final dot may have arrived). */
@@ -33,7 +32,7 @@ interface Attempt {
 }
 
 interface Slot {
-  conn: SMTPConnection | null;
+  conn: FastSMTPConnection | null;
   messages: number;
   attempt: Attempt | null;
 }
@@ -140,15 +139,9 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
         },
       };
       slot.attempt = attempt;
-      // A stream rather than a buffer, so we know when all of it has been handed over.
-      const body = new Readable({
-        read() {
-          this.push(data);
-          this.push(null);
-        },
-      });
-      body.once('end', () => (attempt.dataDone = true));
-      conn.send({ from: msg.from, to: [msg.to] }, body, (err, info) => {
+      // The connection says when the whole message has been handed to the socket.
+      conn.onDataHandedOver = () => (attempt.dataDone = true);
+      conn.send({ from: msg.from, to: [msg.to] }, data, (err, info) => {
         slot.messages++;
         if (!err) {
           attempt.result ??= { accepted: true, code: Number(/^\d{3}/.exec(info.response)?.[0] ?? 250), response: info.response };

@@ -1,0 +1,80 @@
+/**
+ * The SMTP pool against a real server: the message arrives byte for byte (dots at line starts,
+ * bare LFs), each result says how far the message got, and a refused message leaves the
+ * connection usable.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { DotStuffer } from '../../src/delivery/smtp-connection.ts';
+import { smtpPoolTransport } from '../../src/delivery/smtp-pool.ts';
+import type { Transport } from '../../src/delivery/transport.ts';
+import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
+import { freePort } from '../http/web-fixture.ts';
+
+let smtp: SmtpCapture;
+let transport: Transport;
+const msg = (to: string, raw: Buffer | Buffer[] | string) => ({ from: 'digest@news.example.org', to, raw, messageId: '<x@y>' });
+
+beforeEach(async () => {
+  smtp = await startSmtpCapture();
+  transport = smtpPoolTransport({ url: `${smtp.url}?socketTimeout=2000`, connections: 2 });
+});
+afterEach(async () => {
+  await transport.close();
+  await smtp.close();
+});
+
+it('delivers the bytes as written: dots at line starts, a dot-only line, chunks split anywhere', async () => {
+  const text = 'Subject: dots\r\n\r\n.starts with a dot\r\n..two\r\n.\r\nmiddle . dot\r\n.';
+  const bytes = Buffer.from(text);
+  const chunks = [bytes.subarray(0, 17), bytes.subarray(17, 18), bytes.subarray(18, 40), bytes.subarray(40)];
+  const r = await transport.send(msg('a@example.org', chunks));
+  expect(r).toMatchObject({ accepted: true, code: 250 });
+  // The server removes the dot-stuffing; what it keeps must be exactly what we meant (plus the CRLF
+  // that ends the last line before the terminating dot).
+  expect(smtp.messages[0]!.raw.toString()).toBe(`${text}\r\n`);
+});
+
+it('DotStuffer: same result as the byte loop for bare LFs and dots, chunk boundaries anywhere', async () => {
+  const input = Buffer.from('a\n.b\r\n.\n..c\nd\r\n');
+  for (let cut = 0; cut <= input.length; cut++) {
+    const s = new DotStuffer();
+    const out: Buffer[] = [];
+    s.on('data', (c: Buffer) => out.push(c));
+    const done = new Promise((r) => s.on('end', r));
+    s.write(input.subarray(0, cut));
+    s.end(input.subarray(cut));
+    await done;
+    expect(Buffer.concat(out).toString(), `cut at ${cut}`).toBe('a\r\n..b\r\n..\r\n...c\r\nd\r\n.\r\n');
+  }
+});
+
+it('reports the stage: refused at RCPT (connection kept), refused after DATA, lost after DATA (maybe delivered)', async () => {
+  smtp.faults = {
+    rcpt: (to) => (to === 'gone@example.org' ? { code: 550, message: '5.1.1 no such user' } : null),
+    data: (m) => (m.to[0] === 'later@example.org' ? { code: 451, message: '4.3.0 later' } : m.to[0] === 'drop@example.org' ? 'drop' : 'accept'),
+  };
+  const t1 = smtpPoolTransport({ url: smtp.url, connections: 1 });
+  const gone = await t1.send(msg('gone@example.org', 'Subject: x\r\n\r\nx'));
+  expect(gone).toMatchObject({ accepted: false, code: 550, stage: 'RCPT TO', maybeDelivered: false });
+  expect(gone.response).toContain('5.1.1');
+  const later = await t1.send(msg('later@example.org', 'Subject: x\r\n\r\nx'));
+  expect(later).toMatchObject({ accepted: false, code: 451, maybeDelivered: false });
+  // After the refusals the same session goes on (one connection: RSET worked).
+  expect(await t1.send(msg('ok@example.org', 'Subject: x\r\n\r\nx'))).toMatchObject({ accepted: true });
+  expect(new Set(smtp.messages.map((m) => m.session)).size).toBe(1);
+  const dropped = await t1.send(msg('drop@example.org', 'Subject: x\r\n\r\nx'));
+  expect(dropped).toMatchObject({ accepted: false, code: null, maybeDelivered: true });
+  // The pool never resends by itself: the server saw the dropped message exactly once.
+  expect(smtp.messages.filter((m) => m.to[0] === 'drop@example.org')).toHaveLength(1);
+  expect(await t1.send(msg('ok2@example.org', 'Subject: x\r\n\r\nx'))).toMatchObject({ accepted: true });
+  await t1.close();
+});
+
+it('a server that never answers the final dot: timeout, maybe delivered; nobody listening: stage connect', async () => {
+  smtp.faults = { data: () => 'hang' };
+  const hung = await transport.send(msg('hang@example.org', 'Subject: x\r\n\r\nx'));
+  expect(hung).toMatchObject({ accepted: false, code: null, maybeDelivered: true });
+  const nobody = smtpPoolTransport({ url: `smtp://127.0.0.1:${await freePort()}`, connections: 1 });
+  expect(await nobody.send(msg('a@example.org', 'x'))).toMatchObject({ accepted: false, code: null, stage: 'connect', maybeDelivered: false });
+  await nobody.close();
+});
