@@ -103,6 +103,8 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   const touched = new Set<string>(opts.issueId ? [opts.issueId] : (await store.listSends()).filter((s) => !s.finishedAt).map((s) => s.issueId));
   const sends = new Map<string, Send>();
   const pauses = new Map<string, number>();
+  /** Pauses this run set, so rows already claimed are not sent into a server that just said "slow down". */
+  const pausedUntil = new Map<string, number>();
   const warned = new Set<string>();
   const progress = opts.issueId && opts.onProgress ? await progressTracker(store, opts.issueId, opts.onProgress, () => run.accepted / ((performance.now() - started) / 1000)) : null;
 
@@ -140,6 +142,8 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     const sub = await store.getSubscriber(d.subscriberId);
     if (!sub || sub.status !== 'active') return record(d, 'suppressed', { response: `not sent: the Subscriber is ${sub?.status ?? 'deleted'}` });
     if (signal.aborted) return record(d, 'deferred', { response: 'not sent: stopped before sending', nextAttemptAt: now() });
+    const paused = pausedUntil.get(d.issueId) ?? 0;
+    if (paused > now().getTime()) return record(d, 'deferred', { response: 'not sent: the send is paused', nextAttemptAt: new Date(paused) });
 
     const msg = factory.build({ subscriberId: sub.id, email: sub.email }, { now: now(), messageId: d.messageId ?? undefined });
     if (d.messageId === null) await store.setMessageId(d.issueId, d.subscriberId, msg.messageId);
@@ -159,6 +163,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     if (decision.pauseMs !== null) {
       const until = new Date(t.getTime() + decision.pauseMs);
       pauses.set(d.issueId, (pauses.get(d.issueId) ?? 0) + 1);
+      pausedUntil.set(d.issueId, Math.max(pausedUntil.get(d.issueId) ?? 0, until.getTime()));
       await store.pauseSend(d.issueId, until);
       app.deps.log(`send of ${d.issueId} paused until ${until.toISOString()}: ${result.response}`);
     }
