@@ -83,6 +83,8 @@ export interface DeliveryReport {
 export const emptyCounts = (): StateCounts => Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as StateCounts;
 
 const LANGS = ['zh', 'en', 'both'] as const;
+/** How often to look again while other senders hold leases on the last rows. */
+const OTHERS_POLL_MS = 1000;
 
 export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
@@ -200,7 +202,11 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
               now: now(),
             });
             if (ok) settled++;
-          } else wake(r.leaseUntil?.getTime());
+          } else {
+            // Another sender holds it: it records the outcome any moment (look again soon), or its
+            // lease expires and the row is taken over.
+            wake(Math.min(r.leaseUntil?.getTime() ?? Infinity, now().getTime() + OTHERS_POLL_MS));
+          }
         }
       }
     }
