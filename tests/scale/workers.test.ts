@@ -89,7 +89,7 @@ describe('sudi worker × 4 on one PostgreSQL', () => {
       expect(parsed.messageId).toBe(s.arrival.messageId);
       expect((parsed.to as { value: { address: string }[] }).value.map((v) => v.address)).toEqual([s.arrival.to]);
     }
-  });
+  }, RUN_TIMEOUT + 30_000);
 
   it('one worker killed with SIGKILL mid-run: nothing missing, duplicates only among its in-flight messages, same Message-ID', async () => {
     const issue = '2024-04-22';
@@ -128,5 +128,5 @@ describe('sudi worker × 4 on one PostgreSQL', () => {
     // The killed worker's leases were taken over: each row it held was attempted again.
     const retaken = await store.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE issue_id = $1 AND attempts = 2`, [issue]);
     expect(retaken.rows[0].n).toBe(victimEmails.size);
-  });
+  }, RUN_TIMEOUT + 30_000);
 });

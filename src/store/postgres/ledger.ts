@@ -106,6 +106,10 @@ SELECT * FROM marked ORDER BY issue_id, subscriber_id`;
 
 type ClaimRow = DeliveryRow & { email: string; lang: Lang; previous_state: DeliveryState };
 
+/*
+ * The statements run once per message (Message-ID, outcome) are named, so each connection parses
+ * and plans them once; the claim is not, so its plan always sees the actual limit and issue.
+ */
 export function postgresLedgerStore(pool: Pool) {
   const getSend = async (issueId: string) => {
     const r = await pool.query<SendRow>('SELECT * FROM sends WHERE issue_id = $1', [issueId]);
@@ -161,17 +165,18 @@ export function postgresLedgerStore(pool: Pool) {
       return out.sort((a, b) => (a.issueId === b.issueId ? a.subscriberId - b.subscriberId : a.issueId < b.issueId ? -1 : 1));
     },
     async setMessageId(issueId, subscriberId, messageId) {
-      await pool.query('UPDATE deliveries SET message_id = $3 WHERE issue_id = $1 AND subscriber_id = $2', [issueId, subscriberId, messageId]);
+      await pool.query({ name: 'sudi-set-message-id', text: 'UPDATE deliveries SET message_id = $3 WHERE issue_id = $1 AND subscriber_id = $2', values: [issueId, subscriberId, messageId] });
     },
     async recordOutcome(issueId, subscriberId, o) {
       // Only the lease holder may record: after a takeover the row has another owner (or another
       // state), and a late outcome from the old owner must not overwrite the new attempt.
-      const r = await pool.query(
-        `UPDATE deliveries SET state = $4, last_code = $5, last_response = $6, next_attempt_at = $7,
-           lease_until = NULL, updated_at = $8
-         WHERE issue_id = $1 AND subscriber_id = $2 AND state = 'sending' AND lease_owner = $3`,
-        [issueId, subscriberId, o.owner, o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime()],
-      );
+      const r = await pool.query({
+        name: 'sudi-record-outcome',
+        text: `UPDATE deliveries SET state = $4, last_code = $5, last_response = $6, next_attempt_at = $7,
+                 lease_until = NULL, updated_at = $8
+               WHERE issue_id = $1 AND subscriber_id = $2 AND state = 'sending' AND lease_owner = $3`,
+        values: [issueId, subscriberId, o.owner, o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime()],
+      });
       return r.rowCount === 1;
     },
     async pauseSend(issueId, until) {

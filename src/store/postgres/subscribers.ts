@@ -56,7 +56,10 @@ export function postgresSubscriberStore(pool: Pool) {
     const r = await pool.query<SubscriberRow>(sql, params);
     return r.rows[0] ? subscriberFromRow(r.rows[0]) : null;
   };
-  const get = (id: number) => one('SELECT * FROM subscribers WHERE id = $1', [id]);
+  const get = async (id: number) => {
+    const r = await pool.query<SubscriberRow>({ name: 'sudi-subscriber-by-id', text: 'SELECT * FROM subscribers WHERE id = $1', values: [id] });
+    return r.rows[0] ? subscriberFromRow(r.rows[0]) : null;
+  };
 
   const store = {
     findSubscriberByEmail: (email) => one('SELECT * FROM subscribers WHERE email = $1', [email]),
