@@ -51,11 +51,17 @@ export function createPacer(rate: number, clock: () => number = () => performanc
         while (!signal?.aborted && recent(clock()) >= perSecond) {
           // Wait until the oldest end leaves the window, or an in-flight message ends.
           const until = ended.length > 0 ? ended[0]! + 1000 - clock() : Infinity;
+          let onAbort = () => {};
           const ends = new Promise<void>((resolve) => {
             wakeOnEnd.push(resolve);
-            signal?.addEventListener('abort', () => resolve(), { once: true });
+            onAbort = () => resolve();
+            signal?.addEventListener('abort', onAbort, { once: true });
           });
-          await Promise.race([ends, Number.isFinite(until) ? sleep(Math.max(1, until), undefined, { signal }) : ends]);
+          try {
+            await Promise.race([ends, Number.isFinite(until) ? sleep(Math.max(1, until), undefined, { signal }) : ends]);
+          } finally {
+            signal?.removeEventListener('abort', onAbort);
+          }
         }
       } catch {
         return null;
