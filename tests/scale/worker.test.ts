@@ -65,7 +65,7 @@ describe('sudi worker', () => {
     expect(new Set(smtp.arrivals.map((a) => a.to)).size).toBe(300);
     expect(smtp.arrivals).toHaveLength(300);
     expect((await store.getSend('2024-04-15'))?.finishedAt).not.toBeNull();
-  });
+  }, 120_000);
 
   it('SEND_RATE=20 holds for every sender of the database together (two workers and a `sudi send`): no one-second window at the server holds more than 21', async () => {
     const { store, smtp, env, worker } = await fleetDb(90);
@@ -85,7 +85,7 @@ describe('sudi worker', () => {
     for (const w of ws) expect(w.stdout()).toMatch(/stopped after [\d.]+ s: [1-9]\d* accepted/);
     expect(send.stdout()).toMatch(/this run: [1-9]\d* message\(s\) handed to SMTP/);
     expect((times.at(-1)! - times[0]!) / 1000).toBeGreaterThanOrEqual(89 / 20 - 0.5);
-  });
+  }, 120_000);
 
   it('runs on SQLite too (one machine), and refuses a bad --poll', async () => {
     const smtp = await startSmtpCounter();
