@@ -1,13 +1,18 @@
 /**
  * Two `sudi serve` instances (two Apps, each with its own PostgreSQL pool, site folder and
- * scheduler) against one database; their cron schedules fire at the same moment → one Send, each
- * Subscriber one message, both instances helping to deliver it.
+ * scheduler running the real tick, run-due) against one database; their cron schedules fire at the
+ * same moment → one Send, each Subscriber one message, both instances helping to deliver it.
+ *
+ * Both live in this process, so each gets lease owner ids of its own "host": a sender treats
+ * leases of its own host and pid under another id as left by a dead process, which two real
+ * instances (two processes, or two machines) never share.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
-import { startAppScheduler, type CronLike } from '../../src/schedule/scheduler.ts';
+import { runDue } from '../../src/schedule/run-due.ts';
+import { createScheduler, describeTick, type CronLike } from '../../src/schedule/scheduler.ts';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/run-cli.ts';
@@ -71,9 +76,19 @@ it('both schedules fire at once: one Send, every Subscriber exactly one message'
       },
       project.dir,
     );
-    const app = createApp(config, { now: () => NOW, log: (l) => logs[i]!.push(l) });
+    const log = (l: string) => logs[i]!.push(l);
+    const app = createApp(config, { now: () => NOW, log });
     apps.push(app);
-    return startAppScheduler(app, { log: (l) => logs[i]!.push(l), cron: crons[i], catchUp: false });
+    const owner = `serve-${i}.example.org/1/${i}`;
+    // What startAppScheduler builds, with this instance's owner id.
+    return createScheduler({
+      expression: config.schedule,
+      timezone: config.tz,
+      log,
+      cron: crons[i],
+      catchUp: false,
+      tick: async (signal) => describeTick(await runDue(app, { signal, delivery: { retryWaitMs: 0, owner } }), log),
+    });
   });
 
   await Promise.all(crons.map((c) => c.fire()));
