@@ -152,7 +152,7 @@ export async function run(): Promise<string[]> {
     }
     const lim = median(limits);
     return [
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; ${CONNECTIONS} SMTP connections; message ${(size / 1024).toFixed(1)} KiB on the wire (mean over zh/en/both).`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; ${CONNECTIONS} SMTP connections; message ${(size / 1024).toFixed(1)} KiB on the wire (mean over zh/en/both); load average at the end ${os.loadavg()[0]!.toFixed(1)} (other work on the machine).`,
       '',
       `Limit (smtp-source → smtp-sink, ${CONNECTIONS} connections, ${limitMessages.toLocaleString('en')} messages of ${size} bytes, median of ${limits.length} runs interleaved with ours): **${lim.toFixed(0)} messages/s** (runs: ${limits.map((l) => l.toFixed(0)).join(', ')}).`,
       '',

@@ -13,11 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.ts';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
-import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type Send, type SendTrigger, type Store } from '../store/store.ts';
+import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type Send, type SendTrigger } from '../store/store.ts';
 import { classify, decide, DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
 import { issueMessages, type IssueMessages } from './issue-messages.ts';
-import { isDeadLocalOwner, newOwnerId } from './lease-owner.ts';
+import { idleScan } from './idle-scan.ts';
+import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
+import { progressTracker } from './progress.ts';
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
 export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
@@ -83,8 +85,6 @@ export interface DeliveryReport {
 export const emptyCounts = (): StateCounts => Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as StateCounts;
 
 const LANGS = ['zh', 'en', 'both'] as const;
-/** How often to look again while other senders hold leases on the last rows. */
-const OTHERS_POLL_MS = 1000;
 
 export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
@@ -174,45 +174,12 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     if (decision.suppress) await store.setSubscriberStatus(d.subscriberId, 'bounced', t);
   }
 
-  /** When nothing is claimable: settle leases of dead local senders, finish Sends, find the next wake-up. */
-  async function idleScan(): Promise<{ settled: number; nextWake: number | null }> {
-    let settled = 0;
-    let nextWake: number | null = null;
-    const wake = (t: number | null | undefined) => {
-      if (t != null) nextWake = nextWake === null ? t : Math.min(nextWake, t);
-    };
-    for (const issueId of touched) {
-      const send = await store.finishSendIfDone(issueId, now());
-      if (!send || send.finishedAt) continue;
-      wake(send.pausedUntil?.getTime());
-      for (let after = 0; ; ) {
-        const rows = await store.listDeliveries({ issueId, states: ['sending', 'deferred', 'unknown'], afterSubscriberId: after, limit: 1000 });
-        if (rows.length === 0) break;
-        after = rows.at(-1)!.subscriberId;
-        for (const r of rows) {
-          if (r.state !== 'sending') wake(r.nextAttemptAt?.getTime());
-          else if (r.leaseOwner && isDeadLocalOwner(r.leaseOwner, owner)) {
-            // Never handed to SMTP (no Message-ID yet): just due again. Otherwise it may have gone out.
-            const neverSent = r.messageId === null;
-            const ok = await store.recordOutcome(issueId, r.subscriberId, {
-              owner: r.leaseOwner,
-              state: neverSent ? 'deferred' : 'unknown',
-              response: `outcome unknown: the sending process (${r.leaseOwner}) stopped before recording it`,
-              nextAttemptAt: now(),
-              now: now(),
-            });
-            if (ok) settled++;
-          } else {
-            // Another sender holds it: it records the outcome any moment (look again soon), or its
-            // lease expires and the row is taken over.
-            wake(Math.min(r.leaseUntil?.getTime() ?? Infinity, now().getTime() + OTHERS_POLL_MS));
-          }
-        }
-      }
-    }
-    if (settled > 0) app.deps.log(`settled ${settled} lease(s) of sending processes that are gone; resending those once with the same Message-ID`);
-    return { settled, nextWake };
-  }
+  /** When nothing is claimable: finish Sends, settle leases of dead local senders, find the next wake-up. */
+  const idle = async () => {
+    const r = await idleScan(store, touched, owner, now);
+    if (r.settled > 0) app.deps.log(`settled ${r.settled} lease(s) of sending processes that are gone; resending those once with the same Message-ID`);
+    return r;
+  };
 
   // Render every language before the first claim: an MJML run blocks the event loop, and doing it
   // mid-send would stall the messages in flight (and, with claimed rows waiting, could outlast a
@@ -224,7 +191,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   let failure: unknown = null;
   let nextRetryAt: Date | null = null;
   const retryWaitMs = opts.retryWaitMs ?? 0;
-  await idleScan();
+  await idle();
 
   // Claimed rows wait here for a free slot: claiming a few at a time costs the ledger one
   // transaction per batch instead of one per message, and the queue stays this short.
@@ -251,12 +218,12 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
         await Promise.race(inflight);
         continue;
       }
-      const idle = await idleScan();
-      if (idle.settled > 0) continue;
-      if (idle.nextWake === null) break;
-      const wait = idle.nextWake - now().getTime();
+      const scan = await idle();
+      if (scan.settled > 0) continue;
+      if (scan.nextWake === null) break;
+      const wait = scan.nextWake - now().getTime();
       if (wait > retryWaitMs) {
-        nextRetryAt = new Date(idle.nextWake);
+        nextRetryAt = new Date(scan.nextWake);
         break;
       }
       await sleep(Math.max(wait, 5), undefined, { signal }).catch(() => {});
@@ -288,33 +255,5 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     stopped: signal.aborted,
     finished,
     nextRetryAt: finished ? null : nextRetryAt,
-  };
-}
-
-/** Live counts for one Issue: moved locally per outcome, re-read from the ledger now and then. */
-async function progressTracker(store: Store, issueId: string, emit: (p: DeliveryProgress) => void, rate: () => number) {
-  let counts = await store.deliveryCounts(issueId);
-  let total = (await store.getSend(issueId))?.total ?? 0;
-  let lastSync = performance.now();
-  const tell = () => emit({ issueId, total, counts: { ...counts }, rate: rate() });
-  const resync = async () => {
-    lastSync = performance.now();
-    counts = await store.deliveryCounts(issueId);
-    total = (await store.getSend(issueId))?.total ?? total;
-    tell();
-  };
-  tell();
-  return {
-    claimed(from: DeliveryState) {
-      counts[from] = Math.max(0, counts[from] - 1);
-      counts.sending++;
-    },
-    moved(_from: DeliveryState, to: DeliveryState) {
-      counts.sending = Math.max(0, counts.sending - 1);
-      counts[to]++;
-      if (performance.now() - lastSync > 5000) void resync();
-      else tell();
-    },
-    resync,
   };
 }
