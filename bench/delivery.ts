@@ -36,6 +36,7 @@ interface ChildResult {
   cpuUs: number;
   peakRss: number;
   maxRssKb: number;
+  rssQuarters: number[];
 }
 
 const freePort = () =>
@@ -147,7 +148,8 @@ export async function run(): Promise<string[]> {
       limits.push(limit(port, size, limitMessages));
       if (r.accepted !== n) throw new Error(`bench send to ${n}: only ${r.accepted} accepted (${r.failed} not)`);
       const rate = r.accepted / (r.ms / 1000);
-      rows.push(`| ${n.toLocaleString('en')} | ${rate.toFixed(0)} | ${(r.cpuUs / r.accepted).toFixed(0)} µs | ${(r.peakRss / 1048576).toFixed(0)} MB | ${(r.ms / 1000).toFixed(1)} s | RATIO:${rate} |`);
+      const quarters = r.rssQuarters.map((b) => (b / 1048576).toFixed(0)).join(' / ');
+      rows.push(`| ${n.toLocaleString('en')} | ${rate.toFixed(0)} | ${(r.cpuUs / r.accepted).toFixed(0)} µs | ${(r.peakRss / 1048576).toFixed(0)} MB | ${quarters} | ${(r.ms / 1000).toFixed(1)} s | RATIO:${rate} |`);
       await rm(dir, { recursive: true, force: true });
     }
     const lim = median(limits);
@@ -156,12 +158,12 @@ export async function run(): Promise<string[]> {
       '',
       `Limit (smtp-source → smtp-sink, ${CONNECTIONS} connections, ${limitMessages.toLocaleString('en')} messages of ${size} bytes, median of ${limits.length} runs interleaved with ours): **${lim.toFixed(0)} messages/s** (runs: ${limits.map((l) => l.toFixed(0)).join(', ')}).`,
       '',
-      '| Subscribers | messages/s | ratio to the limit | CPU per message | peak RSS | send time |',
-      '|---:|---:|---:|---:|---:|---:|',
+      '| Subscribers | messages/s | ratio to the limit | CPU per message | peak RSS | RSS at ¼ / ½ / ¾ / end (MB) | send time |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((row) => {
         const rate = Number(/RATIO:([\d.]+)/.exec(row)![1]);
-        const cells = row.replace(/ RATIO:[\d.]+ \|$/, '').split(' | ');
-        return [...cells.slice(0, 2), `**${((rate / lim) * 100).toFixed(0)} %**`, ...cells.slice(2)].join(' | ') + ' |';
+        const cells = row.replace(/ \| RATIO:[\d.]+ \|$/, '').split(' | ');
+        return `${[...cells.slice(0, 2), `**${((rate / lim) * 100).toFixed(0)} %**`, ...cells.slice(2)].join(' | ')} |`;
       }),
     ];
   } finally {

@@ -20,7 +20,12 @@ const renderMs = performance.now() - warmStart;
 
 await startIssueSend(app, issue, 'cli');
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const samples: number[] = [];
+const sampler = setInterval(() => {
+  const rss = process.memoryUsage().rss;
+  samples.push(rss);
+  peakRss = Math.max(peakRss, rss);
+}, 100);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const report = await runDeliveries(app, { issueId: issue.id });
@@ -39,5 +44,7 @@ console.log(
     cpuUs: cpu.user + cpu.system,
     peakRss,
     maxRssKb: process.resourceUsage().maxRSS,
+    // RSS a quarter, half, three quarters of the way through the send, and at its end: flat or not.
+    rssQuarters: [0.25, 0.5, 0.75, 1].map((f) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] ?? 0),
   }),
 );

@@ -20,6 +20,7 @@ import { chooseTransferEncoding } from '../render/email-size.ts';
 import { HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS } from '../render/personalize.ts';
 import { escapeHtml } from '../render/html-text.ts';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/links.ts';
+import { signToken, type SubscriberRef } from '../subscribers/tokens.ts';
 import type { DkimSigner, HeaderLine } from './dkim.ts';
 import { splicedBody, type SplicedBody } from './spliced-body.ts';
 import type { OutgoingMessage } from './transport.ts';
@@ -99,6 +100,27 @@ const encodeWords = (s: string): string =>
   (mimeFuncs.encodeWords as (value: string, enc: 'B', maxLength: number, encodeAll: boolean) => string)(s, 'B', 52, true);
 
 const fold = (line: string) => mimeFuncs.foldLines(line, 76).replace(/\r?\n/g, '\r\n');
+const foldIfLong = (line: string) => (line.length <= 76 ? line : fold(line));
+
+/**
+ * The unsubscribe and preferences URLs of subscribers/links.ts, made without a URL parse per
+ * message: the base is resolved once and the token appended. Checked once against links.ts, and
+ * links.ts itself is used if the two ever disagree.
+ */
+function personalLinks(config: Pick<Config, 'siteUrl'>, secret: string) {
+  const stable = new Date(0);
+  const base = (route: string) => new URL(`${route}/`, config.siteUrl).href;
+  const [unsubBase, prefsBase] = [base('unsubscribe'), base('preferences')];
+  const fast = {
+    unsubscribe: (r: SubscriberRef) => unsubBase + signToken(secret, 'unsubscribe', r, stable),
+    preferences: (r: SubscriberRef) => prefsBase + signToken(secret, 'preferences', r, stable),
+  };
+  const probe = { subscriberId: 123456, email: 'probe@example.org' };
+  const same = fast.unsubscribe(probe) === unsubscribeUrl(config, secret, probe) && fast.preferences(probe) === preferencesUrl(config, secret, probe);
+  return same
+    ? fast
+    : { unsubscribe: (r: SubscriberRef) => unsubscribeUrl(config, secret, r), preferences: (r: SubscriberRef) => preferencesUrl(config, secret, r) };
+}
 
 export function createMessageFactory(rendered: RenderedEmail, opts: MessageFactoryOptions): MessageFactory {
   const { config, secret, dkim } = opts;
@@ -134,6 +156,7 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
   const htmlHead = partHead('text/html', htmlBody.encoding);
   const closing = Buffer.from(`--${boundary}--\r\n`, 'latin1');
 
+  const links = personalLinks(config, secret);
   let dateSecond = -1;
   let dateLine = '';
 
@@ -144,8 +167,8 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
     envelopeFrom: from.address,
     build(to, { now, messageId }) {
       const ref = { subscriberId: to.subscriberId, email: to.email };
-      const unsub = unsubscribeUrl(config, secret, ref);
-      const prefs = preferencesUrl(config, secret, ref);
+      const unsub = links.unsubscribe(ref);
+      const prefs = links.preferences(ref);
       const values = { unsubscribeUrl: unsub, preferencesUrl: prefs };
       const id = messageId ?? messageIdFor(secret, rendered.issueId, to.subscriberId, domain);
       const second = Math.floor(now.getTime() / 1000);
@@ -153,12 +176,13 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
 
       const headers: HeaderLine[] = [
         staticHeaders[0]!,
-        { key: 'to', line: fold(`To: <${to.email}>`) },
+        { key: 'to', line: foldIfLong(`To: <${to.email}>`) },
         staticHeaders[1]!,
         { key: 'date', line: dateLine },
         { key: 'message-id', line: `Message-ID: ${id}` },
         trailingHeaders[0]!,
-        { key: 'list-unsubscribe', line: fold(`List-Unsubscribe: <${unsub}>, <${mailto}>`) },
+        // Each URL on its own continuation line (a URL cannot be folded inside).
+        { key: 'list-unsubscribe', line: `List-Unsubscribe:\r\n <${unsub}>,\r\n <${mailto}>` },
         ...trailingHeaders.slice(1),
       ];
 

@@ -34,6 +34,14 @@ it('delivers the bytes as written: dots at line starts, a dot-only line, chunks 
   expect(smtp.messages[0]!.raw.toString()).toBe(`${text}\r\n`);
 });
 
+it('a message larger than the socket buffers arrives whole (no stall between stream and socket)', async () => {
+  const line = `${'中文 and ASCII '.repeat(5)}\r\n`;
+  const body = `Subject: big\r\n\r\n${line.repeat(Math.ceil(300_000 / Buffer.byteLength(line)))}`;
+  const r = await transport.send(msg('big@example.org', [Buffer.from(body)]));
+  expect(r.accepted).toBe(true);
+  expect(smtp.messages[0]!.raw.equals(Buffer.from(body))).toBe(true);
+});
+
 it('DotStuffer: same result as the byte loop for bare LFs and dots, chunk boundaries anywhere', async () => {
   const input = Buffer.from('a\n.b\r\n.\n..c\nd\r\n');
   for (let cut = 0; cut <= input.length; cut++) {

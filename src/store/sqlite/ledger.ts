@@ -41,7 +41,8 @@ interface DeliveryRow {
   updated_at: number;
 }
 
-type Candidate = { subscriber_id: number; state: DeliveryState };
+/** A row that may be claimed, with its Subscriber as it is now (null columns: the Subscriber is gone). */
+type Candidate = { subscriber_id: number; state: DeliveryState; status: SubscriberStatus | null; email: string | null; lang: Lang | null };
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
@@ -86,29 +87,25 @@ export function sqliteLedgerStore(db: Db) {
   );
   // The three queues, in the order they are served: expired leases (their worker died: resend
   // first, so a possible duplicate follows its original closely), due retries, then fresh rows.
-  const expiredLeases = db.prepare<[string, number, number], Candidate>(
-    `SELECT subscriber_id, state FROM deliveries
-     WHERE issue_id = ? AND state = 'sending' AND lease_until <= ? ORDER BY lease_until LIMIT ?`,
-  );
-  const dueRetries = db.prepare<[string, number, number], Candidate>(
-    `SELECT subscriber_id, state FROM deliveries
-     WHERE issue_id = ? AND state IN ('deferred', 'unknown') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-     ORDER BY next_attempt_at LIMIT ?`,
-  );
-  const queued = db.prepare<[string, number], Candidate>(
-    `SELECT subscriber_id, state FROM deliveries WHERE issue_id = ? AND state = 'queued' ORDER BY subscriber_id LIMIT ?`,
-  );
-  const subscriberOf = db.prepare<[number], { status: SubscriberStatus; email: string; lang: Lang }>(
-    'SELECT status, email, lang FROM subscribers WHERE id = ?',
-  );
-  const lease = db.prepare<[string, number, number, string, number, DeliveryState], DeliveryRow>(
+  // Each candidate query reads its Subscriber along (re-checked at claim time: whoever unsubscribed
+  // or bounced since the snapshot gets nothing).
+  const withSubscriber = (where: string, order: string) =>
+    db.prepare<unknown[], Candidate>(
+      `SELECT d.subscriber_id, d.state, s.status, s.email, s.lang FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+       WHERE d.issue_id = ? AND ${where} ORDER BY ${order} LIMIT ?`,
+    );
+  const expiredLeases = withSubscriber(`d.state = 'sending' AND d.lease_until <= ?`, 'd.lease_until');
+  const dueRetries = withSubscriber(`d.state IN ('deferred', 'unknown') AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?`, 'd.next_attempt_at');
+  const queued = withSubscriber(`d.state = 'queued'`, 'd.subscriber_id');
+  // One statement per batch, not per row: the ids go in as a JSON array.
+  const lease = db.prepare<[string, number, number, string, string], DeliveryRow>(
     `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, lease_owner = ?, lease_until = ?,
        next_attempt_at = NULL, updated_at = ?
-     WHERE issue_id = ? AND subscriber_id = ? AND state = ? RETURNING *`,
+     WHERE issue_id = ? AND subscriber_id IN (SELECT value FROM json_each(?)) RETURNING *`,
   );
-  const suppress = db.prepare(
+  const suppress = db.prepare<[number, string, string]>(
     `UPDATE deliveries SET state = 'suppressed', lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL, updated_at = ?
-     WHERE issue_id = ? AND subscriber_id = ?`,
+     WHERE issue_id = ? AND subscriber_id IN (SELECT value FROM json_each(?))`,
   );
   const setMessageId = db.prepare('UPDATE deliveries SET message_id = ? WHERE issue_id = ? AND subscriber_id = ?');
   const record = db.prepare(
@@ -149,10 +146,8 @@ export function sqliteLedgerStore(db: Db) {
     const issues = claimable.all(now).map((r) => r.issue_id).filter((id) => issueId === undefined || id === issueId);
     const out: ClaimedDelivery[] = [];
     for (const issue of issues) {
-      for (const source of [expiredLeases, dueRetries]) {
-        take(issue, source.all(issue, now, limit - out.length));
-        if (out.length >= limit) break;
-      }
+      take(issue, expiredLeases.all(issue, now, limit - out.length));
+      if (out.length < limit) take(issue, dueRetries.all(issue, now, limit - out.length));
       // Fresh rows: suppressed ones do not fill the batch, so keep reading until it is full or empty.
       while (out.length < limit) {
         const rows = queued.all(issue, limit - out.length);
@@ -164,16 +159,13 @@ export function sqliteLedgerStore(db: Db) {
     return out.sort((a, b) => (a.issueId === b.issueId ? a.subscriberId - b.subscriberId : a.issueId < b.issueId ? -1 : 1));
 
     function take(issue: string, rows: Candidate[]) {
-      for (const c of rows) {
-        if (out.length >= limit) return;
-        // Re-read at claim time: whoever unsubscribed (or bounced) since the snapshot gets nothing.
-        const sub = subscriberOf.get(c.subscriber_id);
-        if (!sub || sub.status !== 'active') {
-          suppress.run(now, issue, c.subscriber_id);
-          continue;
-        }
-        const row = lease.get(owner, leaseUntil, now, issue, c.subscriber_id, c.state);
-        if (row) out.push({ ...deliveryFromRow(row), email: sub.email, lang: sub.lang, previousState: c.state });
+      const gone = rows.filter((c) => c.status !== 'active').map((c) => c.subscriber_id);
+      if (gone.length > 0) suppress.run(now, issue, JSON.stringify(gone));
+      const active = new Map(rows.filter((c) => c.status === 'active').map((c) => [c.subscriber_id, c]));
+      if (active.size === 0) return;
+      for (const row of lease.all(owner, leaseUntil, now, issue, JSON.stringify([...active.keys()]))) {
+        const c = active.get(row.subscriber_id)!;
+        out.push({ ...deliveryFromRow(row), email: c.email!, lang: c.lang!, previousState: c.state });
       }
     }
   });
