@@ -79,7 +79,7 @@ export function sqliteLedgerStore(db: Db) {
   const insertSend = db.prepare('INSERT OR IGNORE INTO sends (issue_id, trigger, total, created_at) VALUES (?, ?, 0, ?)');
   const snapshot = db.prepare(
     `INSERT INTO deliveries (issue_id, subscriber_id, state, attempts, updated_at)
-     SELECT ?, id, 'queued', 0, ? FROM subscribers WHERE status = 'active' ORDER BY id`,
+     SELECT ?, id, 'queued', 0, ? FROM subscribers WHERE status = 'active'`,
   );
   const setTotal = db.prepare('UPDATE sends SET total = ? WHERE issue_id = ?');
   const claimable = db.prepare<[number], { issue_id: string }>(
