@@ -4,60 +4,10 @@
  * never wait for each other and never take the same row; the Send's unique key makes startSend safe.
  */
 import type { Lang } from '../../model.ts';
-import { DELIVERY_STATES, type ClaimedDelivery, type Delivery, type DeliveryState, type LedgerStore, type Send, type SendTrigger } from '../store.ts';
+import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type LedgerStore } from '../store.ts';
 import { tx, type Pool } from './db.ts';
+import { deliveryFromRow, sendFromRow, type DeliveryRow, type SendRow } from '../rows.ts';
 
-interface SendRow {
-  issue_id: string;
-  trigger: SendTrigger;
-  total: number;
-  created_at: number;
-  finished_at: number | null;
-  paused_until: number | null;
-}
-
-interface DeliveryRow {
-  issue_id: string;
-  subscriber_id: number;
-  state: DeliveryState;
-  attempts: number;
-  next_attempt_at: number | null;
-  lease_until: number | null;
-  lease_owner: string | null;
-  message_id: string | null;
-  last_code: number | null;
-  last_response: string | null;
-  updated_at: number;
-}
-
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-
-function sendFromRow(r: SendRow): Send {
-  return {
-    issueId: r.issue_id,
-    trigger: r.trigger,
-    total: r.total,
-    createdAt: new Date(r.created_at),
-    finishedAt: date(r.finished_at),
-    pausedUntil: date(r.paused_until),
-  };
-}
-
-function deliveryFromRow(r: DeliveryRow): Delivery {
-  return {
-    issueId: r.issue_id,
-    subscriberId: r.subscriber_id,
-    state: r.state,
-    attempts: r.attempts,
-    nextAttemptAt: date(r.next_attempt_at),
-    leaseUntil: date(r.lease_until),
-    leaseOwner: r.lease_owner,
-    messageId: r.message_id,
-    lastCode: r.last_code,
-    lastResponse: r.last_response,
-    updatedAt: new Date(r.updated_at),
-  };
-}
 
 /**
  * One statement: lease up to $3 due rows of unfinished, unpaused Sends, skipping rows another

@@ -4,50 +4,10 @@
  * across round trips.
  */
 import { SudiError } from '../../errors.ts';
-import type { Lang } from '../../model.ts';
-import type { Subscriber, SubscriberStatus, SubscriberStore } from '../store.ts';
+import type { SubscriberStore } from '../store.ts';
 import type { Pool } from './db.ts';
+import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow } from '../rows.ts';
 
-export interface SubscriberRow {
-  id: number;
-  email: string;
-  status: SubscriberStatus;
-  lang: Lang;
-  source: string;
-  created_at: number;
-  updated_at: number;
-  confirmed_at: number | null;
-  unsubscribed_at: number | null;
-  suppressed_at: number | null;
-  confirmation_sent_at: number | null;
-}
-
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-
-function subscriberFromRow(r: SubscriberRow): Subscriber {
-  return {
-    id: r.id,
-    email: r.email,
-    status: r.status,
-    lang: r.lang,
-    source: r.source,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    confirmedAt: date(r.confirmed_at),
-    unsubscribedAt: date(r.unsubscribed_at),
-    suppressedAt: date(r.suppressed_at),
-    confirmationSentAt: date(r.confirmation_sent_at),
-  };
-}
-
-/** Which timestamp column records a move into each status (pending has none of its own). */
-const STATUS_TIME_COLUMN: Record<SubscriberStatus, string | null> = {
-  pending: null,
-  active: 'confirmed_at',
-  unsubscribed: 'unsubscribed_at',
-  bounced: 'suppressed_at',
-  complained: 'suppressed_at',
-};
 
 const UNIQUE_VIOLATION = '23505';
 
