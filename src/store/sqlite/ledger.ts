@@ -8,70 +8,18 @@ import type { Lang } from '../../model.ts';
 import {
   DELIVERY_STATES,
   type ClaimedDelivery,
-  type Delivery,
   type DeliveryState,
   type LedgerStore,
-  type Send,
   type SendTrigger,
   type SubscriberStatus,
 } from '../store.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
-
-interface SendRow {
-  issue_id: string;
-  trigger: SendTrigger;
-  total: number;
-  created_at: number;
-  finished_at: number | null;
-  paused_until: number | null;
-}
-
-interface DeliveryRow {
-  issue_id: string;
-  subscriber_id: number;
-  state: DeliveryState;
-  attempts: number;
-  next_attempt_at: number | null;
-  lease_until: number | null;
-  lease_owner: string | null;
-  message_id: string | null;
-  last_code: number | null;
-  last_response: string | null;
-  updated_at: number;
-}
+import { deliveryFromRow, sendFromRow, type DeliveryRow, type SendRow } from '../rows.ts';
 
 /** A row that may be claimed, with its Subscriber as it is now (null columns: the Subscriber is gone). */
 type Candidate = { subscriber_id: number; state: DeliveryState; status: SubscriberStatus | null; email: string | null; lang: Lang | null };
 
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-
-function sendFromRow(r: SendRow): Send {
-  return {
-    issueId: r.issue_id,
-    trigger: r.trigger,
-    total: r.total,
-    createdAt: new Date(r.created_at),
-    finishedAt: date(r.finished_at),
-    pausedUntil: date(r.paused_until),
-  };
-}
-
-function deliveryFromRow(r: DeliveryRow): Delivery {
-  return {
-    issueId: r.issue_id,
-    subscriberId: r.subscriber_id,
-    state: r.state,
-    attempts: r.attempts,
-    nextAttemptAt: date(r.next_attempt_at),
-    leaseUntil: date(r.lease_until),
-    leaseOwner: r.lease_owner,
-    messageId: r.message_id,
-    lastCode: r.last_code,
-    lastResponse: r.last_response,
-    updatedAt: new Date(r.updated_at),
-  };
-}
 
 export function sqliteLedgerStore(db: Db) {
   const sendById = db.prepare<[string], SendRow>('SELECT * FROM sends WHERE issue_id = ?');
