@@ -78,6 +78,17 @@ it('reports the stage: refused at RCPT (connection kept), refused after DATA, lo
   await t1.close();
 });
 
+it('without PIPELINING: one command at a time, same results', async () => {
+  const plain = await startSmtpCapture({ rcpt: (to) => (to === 'gone@example.org' ? { code: 550, message: '5.1.1 no such user' } : null) }, { noPipelining: true });
+  const t = smtpPoolTransport({ url: plain.url, connections: 1 });
+  expect(await t.send(msg('a@example.org', [Buffer.from('Subject: x\r\n\r\n.dot\r\n')]))).toMatchObject({ accepted: true });
+  expect(await t.send(msg('gone@example.org', 'Subject: x\r\n\r\nx'))).toMatchObject({ accepted: false, code: 550, stage: 'RCPT TO' });
+  expect(await t.send(msg('b@example.org', 'Subject: y\r\n\r\ny'))).toMatchObject({ accepted: true });
+  expect(plain.messages.map((m) => m.raw.toString())).toEqual(['Subject: x\r\n\r\n.dot\r\n', 'Subject: y\r\n\r\ny\r\n']);
+  await t.close();
+  await plain.close();
+});
+
 it('a server that never answers the final dot: timeout, maybe delivered; nobody listening: stage connect', async () => {
   smtp.faults = { data: () => 'hang' };
   const hung = await transport.send(msg('hang@example.org', 'Subject: x\r\n\r\nx'));

@@ -58,6 +58,8 @@ const replyError = (r: Reply) => Object.assign(new Error(r.message), { responseC
 export interface CaptureOptions {
   /** Keep only the header block of each message (big runs: thousands of 40 KB bodies add up). */
   headersOnly?: boolean;
+  /** Do not announce PIPELINING (a server that wants one command at a time). */
+  noPipelining?: boolean;
 }
 
 export async function startSmtpCapture(faults: Faults = {}, opts: CaptureOptions = {}): Promise<SmtpCapture> {
@@ -70,6 +72,7 @@ export async function startSmtpCapture(faults: Faults = {}, opts: CaptureOptions
     authOptional: true,
     // No reverse DNS of 127.0.0.1 per connection: it delays the first message on each connection.
     disableReverseLookup: true,
+    hidePIPELINING: opts.noPipelining ?? false,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: 50 * 1024 * 1024,
