@@ -18,7 +18,9 @@ const warmStart = performance.now();
 for (const lang of ['zh', 'en', 'both'] as const) await issueMessages(app).factory(issue.id, lang);
 const renderMs = performance.now() - warmStart;
 
+const rssBeforeSnapshot = process.memoryUsage().rss;
 await startIssueSend(app, issue, 'cli');
+const rssBefore = process.memoryUsage().rss;
 let peakRss = 0;
 const samples: number[] = [];
 const sampler = setInterval(() => {
@@ -43,6 +45,8 @@ console.log(
     renderMs,
     cpuUs: cpu.user + cpu.system,
     peakRss,
+    rssBeforeSnapshot,
+    rssBefore,
     maxRssKb: process.resourceUsage().maxRSS,
     // RSS a quarter, half, three quarters of the way through the send, and at its end: flat or not.
     rssQuarters: [0.25, 0.5, 0.75, 1].map((f) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] ?? 0),
