@@ -10,14 +10,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
 import { issueMessages } from '../src/delivery/issue-messages.ts';
 import { openSqlite } from '../src/store/sqlite/db.ts';
+import { freePort, median, waitForPort } from './helpers/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SINK = '/usr/sbin/smtp-sink';
@@ -39,29 +39,7 @@ interface ChildResult {
   rssQuarters: number[];
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`smtp-sink did not listen on ${port}`);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** A project folder with the seed issue and `n` active Subscribers (bulk-inserted: setup, not measured). */
 async function project(n: number): Promise<string> {

@@ -12,7 +12,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,6 +21,7 @@ import { issueMessages } from '../src/delivery/issue-messages.ts';
 import { CLAIM_SQL } from '../src/store/postgres/ledger.ts';
 import { openPostgresStore } from '../src/store/postgres/index.ts';
 import { openSqlite } from '../src/store/sqlite/db.ts';
+import { freePort, median, waitForPort } from './helpers/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SINK = '/usr/sbin/smtp-sink';
@@ -34,29 +34,7 @@ const PG_URL = process.env.SUDI_TEST_PG_URL || 'postgres://postgres@127.0.0.1:54
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 const LANGS = ['zh', 'en', 'both'] as const;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`smtp-sink did not listen on ${port}`);
-}
 
 const withSchema = (schema: string) => `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 
