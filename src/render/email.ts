@@ -6,7 +6,7 @@
  * the personal values go; the delivery code fills them per message without another MJML run.
  */
 import Handlebars from 'handlebars';
-import mjml2html from 'mjml';
+import type mjml2htmlType from 'mjml';
 import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
 import type { Issue, Lang } from '../model.ts';
@@ -94,7 +94,9 @@ export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promi
 
 /** MJML → HTML, minified without cssnano (not installable on Node 20): htmlnano collapses whitespace, we tidy the CSS. */
 async function compileMjml(source: string, file: string): Promise<string> {
-  let result: Awaited<ReturnType<typeof mjml2html>>;
+  // Loaded on first use: MJML costs ~0.5 s to import, and most commands (check, import, status…) never render.
+  const { default: mjml2html } = await import('mjml');
+  let result: Awaited<ReturnType<typeof mjml2htmlType>>;
   try {
     result = await mjml2html(source, {
       validationLevel: 'strict',
@@ -103,7 +105,7 @@ async function compileMjml(source: string, file: string): Promise<string> {
       minify: true,
       minifyOptions: { minifyCss: false, collapseWhitespace: 'conservative', removeComments: 'safe' },
       // The typings predate mjml 5's htmlnano options; these are passed through to htmlnano.
-    } as unknown as Parameters<typeof mjml2html>[1]);
+    } as unknown as Parameters<typeof mjml2htmlType>[1]);
   } catch (e) {
     // mjml's ValidationError lists every problem (with the line in the rendered MJML); the message repeats them.
     const errors = (e as { errors?: { line?: number; message?: string }[] }).errors ?? [];
