@@ -7,19 +7,8 @@ import { SudiError } from '../../src/errors.ts';
 import { buildAndWrite } from '../../src/publish.ts';
 import { loadSiteTemplates } from '../../src/render/site-templates.ts';
 import { writeOutputAtomic } from '../../src/write-output.ts';
-import { configFor, inspectHtml, issueText, LATER, liveMarkup, readTree, SITE_URL, tempDir, tempProject } from './site-helpers.ts';
+import { configFor, inspectHtml, issueText, LATER, liveMarkup, readTree, SEED_TITLES_EN, SITE_URL, tempDir, tempProject } from './site-helpers.ts';
 
-const SEED_TITLES_EN = [
-  'Pre-training Small Base LMs with Fewer Tokens',
-  'COCONut: Modernizing COCO Segmentation',
-  'Scaling (Down) CLIP: A Comprehensive Analysis of Data, Architecture, and Training Strategies',
-  'Learn Your Reference Model for Real Good Alignment',
-  'Megalodon: Efficient LLM Pretraining and Inference with Unlimited Context Length',
-  'TransformerFAM: Feedback attention is working memory',
-  'Video2Game: Real-time, Interactive, Realistic and Browser-Compatible Environment from a Single Video',
-  'Dynamic Typography: Bringing Words to Life',
-  'Toward Self-Improvement of LLMs via Imagination, Searching, and Criticizing',
-];
 
 async function build(project: string, now = LATER) {
   const config = configFor(project);

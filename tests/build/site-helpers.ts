@@ -16,6 +16,19 @@ export const SITE_URL = 'https://news.example.org/';
 /** Well after the seed's publish_at (2024-04-20T09:00+08:00). */
 export const LATER = new Date('2024-06-01T00:00:00Z');
 
+/** The seed issue's English titles, written out independently of the importer. */
+export const SEED_TITLES_EN = [
+  'Pre-training Small Base LMs with Fewer Tokens',
+  'COCONut: Modernizing COCO Segmentation',
+  'Scaling (Down) CLIP: A Comprehensive Analysis of Data, Architecture, and Training Strategies',
+  'Learn Your Reference Model for Real Good Alignment',
+  'Megalodon: Efficient LLM Pretraining and Inference with Unlimited Context Length',
+  'TransformerFAM: Feedback attention is working memory',
+  'Video2Game: Real-time, Interactive, Realistic and Browser-Compatible Environment from a Single Video',
+  'Dynamic Typography: Bringing Words to Life',
+  'Toward Self-Improvement of LLMs via Imagination, Searching, and Criticizing',
+];
+
 export async function tempDir(prefix = 'sudi-site-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }

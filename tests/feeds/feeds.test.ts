@@ -9,19 +9,8 @@ import { entryId } from '../../src/feeds/feed-data.ts';
 import { xmlAttr, xmlText } from '../../src/feeds/xml.ts';
 import type { Issue } from '../../src/model.ts';
 import { loadSiteTemplates } from '../../src/render/site-templates.ts';
-import { ADVERSARIAL_FILE, configFor, inspectHtml, LATER, liveMarkup, tempProject, xmllint, xpathString } from '../build/site-helpers.ts';
+import { ADVERSARIAL_FILE, configFor, inspectHtml, LATER, liveMarkup, SEED_TITLES_EN, tempProject, xmllint, xpathString } from '../build/site-helpers.ts';
 
-const SEED_TITLES_EN = [
-  'Pre-training Small Base LMs with Fewer Tokens',
-  'COCONut: Modernizing COCO Segmentation',
-  'Scaling (Down) CLIP: A Comprehensive Analysis of Data, Architecture, and Training Strategies',
-  'Learn Your Reference Model for Real Good Alignment',
-  'Megalodon: Efficient LLM Pretraining and Inference with Unlimited Context Length',
-  'TransformerFAM: Feedback attention is working memory',
-  'Video2Game: Real-time, Interactive, Realistic and Browser-Compatible Environment from a Single Video',
-  'Dynamic Typography: Bringing Words to Life',
-  'Toward Self-Improvement of LLMs via Imagination, Searching, and Criticizing',
-];
 const SEED_TITLE = '每周AI论文速递 (240415-240419)';
 const SEED_ID = 'tag:news.example.org,2024:issue/2024-04-15';
 

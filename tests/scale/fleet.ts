@@ -2,13 +2,14 @@
  * A fleet for scale tests: a temp project (small issue files), a PostgreSQL schema with many
  * Subscribers, and real `sudi worker` child processes (`node bin/sudi.js worker`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Store } from '../../src/store/store.ts';
 import { addDays } from '../../src/time.ts';
+import { spawnSudi as spawnSudiProcess } from '../helpers/sudi-process.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const SECRET = 'scale-test-secret-0123456789-abcdefghijklmnop';
@@ -56,17 +57,8 @@ export interface WorkerProcess {
 }
 
 export function spawnSudi(args: string[], opts: { cwd: string; env: Record<string, string> }): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'sudi.js'), ...args], {
-    cwd: opts.cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, pid: child.pid!, stdout: () => out, stderr: () => err, exited };
+  const p = spawnSudiProcess(args, opts);
+  return { ...p, pid: p.child.pid!, exited: p.exited.then(({ code, signal }) => code ?? signal ?? -1) };
 }
 
 /** Polls the ledger until `n` Deliveries of the Issue are accepted (outcomes recorded, not just sent). */
