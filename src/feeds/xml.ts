@@ -1,10 +1,13 @@
 /**
  * The one XML escaper every feed goes through.
  *
- * Why not the npm `feed` package: it escapes only the first `]]>` in a CDATA section, lets `<`
- * through in attributes, emits C0 control characters verbatim, has no `xml:lang` for Atom and no
- * JSON Feed 1.1. Working around each of those means sanitising everything we hand it and still
- * trusting its serializer; writing the few elements we need with one small escaper is less code
+ * Why not the npm `feed` package (5.x, through xml-js), checked in tests/feeds/feed-package.test.ts:
+ * it splits only the first `]]>` out of a CDATA section (a title with two is malformed XML), leaves
+ * `<` raw in attribute values (a tag `<x>` in Atom `term` is malformed), turns literal `&amp;` in
+ * text into `&`, writes C0 control characters verbatim, has no `xml:lang` for Atom, always marks
+ * Atom entry titles `type="html"`, and emits JSON Feed 1.0. Its public API has no option for any
+ * of these; working around them means rewriting our text to suit xml-js's quirks and still
+ * trusting its serializer. Writing the few elements we need with one small escaper is less code
  * and correct by construction. We never use CDATA: escaped text is always well-formed, and since
  * `>` is escaped too, `]]>` cannot appear in our output at all.
  */
