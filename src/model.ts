@@ -3,6 +3,7 @@
  * in memory has passed every rule below. Words follow CONTEXT.md.
  */
 import { z } from 'zod';
+import { describeCodePoint, findNotInUrl } from './invisible-chars.ts';
 import { findXmlIllegal } from './xml-chars.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -38,19 +39,28 @@ const offsetDateTime = z
   })
   .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'is not a real date-time (expected e.g. 2024-04-20T09:00:00+08:00)' });
 
-export const httpUrl = z
-  .string({ error: 'expected an absolute http(s) URL' })
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'is not an absolute http(s) URL (expected e.g. https://arxiv.org/abs/2404.08634)' },
-  );
+export const httpUrl = z.string({ error: 'expected an absolute http(s) URL' }).superRefine((v, ctx) => {
+  // Checked before parsing: the URL parser silently drops tabs and newlines and trims controls,
+  // so `new URL` alone would accept a link that prints split in the plain-text email.
+  const bad = findNotInUrl(v);
+  if (bad) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `contains ${describeCodePoint(bad.codePoint)} at offset ${bad.index} (expected a URL without spaces, control or invisible characters, e.g. https://arxiv.org/abs/2404.08634; encode a space as %20)`,
+    });
+    return;
+  }
+  if (!isAbsoluteHttpUrl(v)) ctx.addIssue({ code: 'custom', message: 'is not an absolute http(s) URL (expected e.g. https://arxiv.org/abs/2404.08634)' });
+});
+
+function isAbsoluteHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** `arxiv:2404.08634` (new-style ids, optional version) or any other `scheme:value` key. */
 export const PAPER_ID = /^(arxiv:\d{4}\.\d{4,5}(v\d+)?|(?!arxiv:)[a-z][a-z0-9+.-]*:[^\s]+)$/;

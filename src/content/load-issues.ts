@@ -5,12 +5,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
-import { formatProblem, validateIssue } from './parse-issue.ts';
+import { formatProblem, formatWarning, validateIssue } from './parse-issue.ts';
 
 export interface LoadResult {
   issues: Issue[];
   /** Formatted problems (`FILE:LINE: field: message`) across all files. */
   problems: string[];
+  /** Formatted warnings: what was repaired, not refused (invisible characters removed from text). */
+  warnings: string[];
   files: string[];
 }
 
@@ -27,16 +29,18 @@ export async function loadIssues(dir: string): Promise<LoadResult> {
   }
   const issues: Issue[] = [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
     const r = validateIssue(file, await readFile(file, 'utf8'));
+    warnings.push(...(r.warnings ?? []).map((p) => formatWarning(file, p)));
     if ('issue' in r) issues.push(r.issue);
     else problems.push(...r.problems.map((p) => formatProblem(file, p)));
   }
   issues.sort((a, b) => a.id.localeCompare(b.id));
-  return { issues, problems, files };
+  return { issues, problems, warnings, files };
 }
 
 /** Like loadIssues, but any problem stops everything: nothing is published from a bad set. */

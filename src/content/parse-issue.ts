@@ -5,7 +5,9 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { SudiError } from '../errors.ts';
+import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
+import { stripInvisible, stripInvisibleLines } from './strip-invisible.ts';
 
 export interface Problem {
   line: number;
@@ -21,8 +23,18 @@ export function formatProblem(file: string, p: Problem): string {
   return `${file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
+export function formatWarning(file: string, p: Problem): string {
+  return `${file}:${p.line}: warning: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+/**
+ * `warnings`: what was repaired rather than refused (invisible characters removed from text), each
+ * with its line; the Issue holds the repaired text.
+ */
+export type ValidationResult = { issue: Issue; warnings: Problem[] } | { problems: Problem[]; warnings?: Problem[] };
+
 /** Parse and validate; returns the problems instead of throwing (for `check`, which reports all files). */
-export function validateIssue(fileName: string, text: string): { issue: Issue } | { problems: Problem[] } {
+export function validateIssue(fileName: string, text: string): ValidationResult {
   const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
   const problems: Problem[] = [];
   const nameMatch = ISSUE_FILE_NAME.exec(baseName);
@@ -47,11 +59,15 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
   }
   if (doc.errors.length > 0) return { problems };
 
-  const data: unknown = doc.toJS();
-  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+  const raw: unknown = doc.toJS();
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     problems.push({ line: 1 + lineOffset, path: '', message: 'front matter is not a mapping (expected title:, week:, publish_at:, status:, papers:)' });
     return { problems };
   }
+  const warnings: Problem[] = [];
+  const data = stripInvisible(raw, (p, removed) =>
+    warnings.push({ line: lineOf(doc, lineCounter, p) + lineOffset, path: p.map(String).join('.'), message: removedMessage(removed) }),
+  );
 
   const result = IssueFrontMatterSchema.safeParse(data);
   if (!result.success) {
@@ -84,12 +100,20 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
       message: `is ${start} but the file is named ${baseName} (expected ${nameMatch[1]}, or rename the file to ${start}.md)`,
     });
   }
+  const noteFirstLine = (fm[0].match(/\n/g) ?? []).length + 1;
+  const body = stripInvisibleLines(text.slice(fm[0].length).replace(/\r\n/g, '\n'), (i, removed) =>
+    warnings.push({ line: noteFirstLine + i, path: 'note', message: removedMessage(removed) }),
+  ).trim();
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
-    return { problems };
+    return { problems, warnings };
   }
-  const body = text.slice(fm[0].length).replace(/\r\n/g, '\n').trim();
-  return { issue: { ...result.data, id: nameMatch[1] as string, note: body, source: fileName } };
+  return { issue: { ...result.data, id: nameMatch[1] as string, note: body, source: fileName }, warnings };
+}
+
+function removedMessage(removed: number[]): string {
+  const names = [...new Set(removed)].map(describeCodePoint).join(', ');
+  return `removed ${names}: invisible characters that reorder or hide text (kept the text without them; expected plain text)`;
 }
 
 /** Parse and validate, throwing one SudiError (code E_ISSUE_INVALID) that lists every problem. */

@@ -78,8 +78,9 @@ describe('adversarial issue in Chromium', () => {
         ']]> ]]>',
         'javascript:alert(4)',
         '[bad](javascript:alert(3))',
-        '\u202eRTL\u202c',
-        '\u200fRLM',
+        // The bidi controls around these were removed when the issue was read.
+        'RTL 😀',
+        ' RLM',
         '😀',
         '👩‍🔬',
         // Content that looks like a placeholder is text; it was not replaced by the recipient's URL.
@@ -89,6 +90,7 @@ describe('adversarial issue in Chromium', () => {
       }
       // The bell (U+0007) in the note is dropped, not shown or passed on.
       expect(dom.text).not.toContain('\u0007');
+      expect(dom.text).not.toMatch(/[\u200F\u202E\u202C]/);
     } finally {
       await close();
     }

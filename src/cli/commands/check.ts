@@ -10,6 +10,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; verbose?: boolean }) => {
       const config = ctx.config(opts);
       const r = await loadIssues(config.issuesDir);
+      for (const w of r.warnings) ctx.err(w);
       for (const p of r.problems) ctx.err(p);
       if (opts.verbose) {
         for (const i of r.issues) ctx.out(`ok ${i.source}: ${i.status}, ${i.papers.length} paper(s), publish_at ${i.publish_at}`);
