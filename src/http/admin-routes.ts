@@ -62,8 +62,9 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
 
   fastify.post('/admin/send', async (req, reply) => {
     if (!token) return error(reply, 404, 'not found (the admin endpoint is disabled: set ADMIN_TOKEN to enable it)');
+    // A peek counts nothing; `remaining` 0 means the failures allowed in this window are used up.
     const before = await failedTokens(req, { increment: false });
-    if (!before.isAllowed && before.isExceeded) {
+    if (!before.isAllowed && before.remaining === 0) {
       return error(reply.header('retry-after', String(before.ttlInSeconds)), 429, 'too many wrong bearer tokens from this address; try again later');
     }
     const auth = req.headers.authorization ?? '';
