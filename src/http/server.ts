@@ -25,8 +25,6 @@ export interface ServerOptions {
   background?: Background;
   /** Fastify's request log (pino, to stdout); off by default. */
   logger?: boolean;
-  /** Prepare the confirmation mail right after listening (default true). */
-  warmUp?: boolean;
 }
 
 export async function createServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -75,7 +73,7 @@ export interface RunningServer {
   url: string;
   /** Resolves once the server has shut down (signal or close()) and background work is done. */
   closed: Promise<void>;
-  /** Resolves when the warm-up after listening is over (at once when there is none); never rejects. */
+  /** Resolves when the warm-up after listening is over; never rejects. */
   warmedUp: Promise<void>;
   close(): Promise<void>;
 }
@@ -93,7 +91,7 @@ export async function startServer(app: App, opts: ServerOptions & { signal?: Abo
   });
   await fastify.listen({ host: app.config.host, port: app.config.port });
   // Not awaited: listening does not wait for it, and requests are answered while it runs.
-  const warmedUp = opts.warmUp === false ? Promise.resolve() : warmUp(app.config, app.deps.log);
+  const warmedUp = warmUp(app.config, app.deps.log);
   const addr = fastify.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   let closing: Promise<void> | undefined;
