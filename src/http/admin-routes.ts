@@ -59,21 +59,27 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
   const error = (reply: FastifyReply, status: number, message: string) => reply.code(status).header('cache-control', 'no-store').send({ error: message });
   // Counts failures only: the route peeks first and adds one per wrong token.
   const failedTokens = fastify.createRateLimit({ max: FAILED_TOKEN_LIMIT, timeWindow: FAILED_TOKEN_WINDOW_MS });
+  const tooMany = (reply: FastifyReply, seconds: number) =>
+    error(reply.header('retry-after', String(seconds)), 429, 'too many wrong bearer tokens from this address; try again later');
 
   fastify.post('/admin/send', async (req, reply) => {
     if (!token) return error(reply, 404, 'not found (the admin endpoint is disabled: set ADMIN_TOKEN to enable it)');
     // A peek counts nothing; `remaining` 0 means the failures allowed in this window are used up.
     const before = await failedTokens(req, { increment: false });
-    if (!before.isAllowed && before.remaining === 0) {
-      return error(reply.header('retry-after', String(before.ttlInSeconds)), 429, 'too many wrong bearer tokens from this address; try again later');
-    }
+    if (!before.isAllowed && before.remaining === 0) return tooMany(reply, before.ttlInSeconds);
     const auth = req.headers.authorization ?? '';
     const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
     if (!tokenMatches(given, token)) {
+      // Counted atomically, so a burst of guesses in flight together cannot all pass the peek above.
       const after = await failedTokens(req);
+      const what = `${auth ? 'wrong' : 'missing'} bearer token on POST /admin/send from ${req.ip}`;
+      if (!after.isAllowed && after.isExceeded) {
+        app.deps.log(`admin: ${what} (over the limit of ${FAILED_TOKEN_LIMIT}: 429)`);
+        return tooMany(reply, after.ttlInSeconds);
+      }
       const count = after.isAllowed ? 0 : after.max - after.remaining;
-      app.deps.log(`admin: ${auth ? 'wrong' : 'missing'} bearer token on POST /admin/send from ${req.ip} (${count} of ${FAILED_TOKEN_LIMIT} failures allowed in ${FAILED_TOKEN_WINDOW_MS / 60_000} min)`);
-      if (!after.isAllowed && after.remaining === 0) app.deps.log(`admin: ${req.ip} is refused (429) for ${after.ttlInSeconds} s after ${FAILED_TOKEN_LIMIT} wrong bearer tokens`);
+      app.deps.log(`admin: ${what} (${count} of ${FAILED_TOKEN_LIMIT} failures allowed in ${FAILED_TOKEN_WINDOW_MS / 60_000} min)`);
+      if (!after.isAllowed && count === FAILED_TOKEN_LIMIT) app.deps.log(`admin: ${req.ip} is refused (429) for ${after.ttlInSeconds} s after ${FAILED_TOKEN_LIMIT} wrong bearer tokens`);
       return error(reply.header('www-authenticate', 'Bearer realm="sudi-admin"'), 401, 'missing or wrong bearer token');
     }
     const body = req.body as { issue?: unknown } | undefined;

@@ -56,3 +56,18 @@ describe('POST /admin/send with wrong tokens', () => {
     expect(w.logs.filter((l) => l.includes('from 127.0.0.9 '))).toEqual([`admin: wrong bearer token on POST /admin/send from 127.0.0.9 (1 of ${FAILED_TOKEN_LIMIT} failures allowed in 15 min)`]);
   });
 });
+
+describe('POST /admin/send under a burst of guesses', () => {
+  it('200 wrong tokens sent at once: exactly 10 get 401 and are logged, the rest get 429', async () => {
+    const from = '127.0.0.11';
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => attempt(from, `burst-guess-${i}-0123456789`)));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(FAILED_TOKEN_LIMIT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200 - FAILED_TOKEN_LIMIT);
+    const lines = w.logs.filter((l) => l.startsWith('admin: wrong bearer token on POST /admin/send from 127.0.0.11 '));
+    // Guesses that were in flight together are counted (and logged) one by one; the ones that
+    // arrive after the lock-out are refused before their token is even looked at.
+    expect(lines.length).toBeGreaterThanOrEqual(FAILED_TOKEN_LIMIT);
+    expect(lines.filter((l) => !l.endsWith(': 429)'))).toHaveLength(FAILED_TOKEN_LIMIT);
+  });
+});
