@@ -56,8 +56,8 @@ function errorPage(problems: readonly string[]): string {
 const RENDERING_PAGE =
   '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>Preview: rendering…</title></head><body>\n<h1>Rendering…</h1>\n<p>The first render loads the email toolchain; this page shows the issue as soon as it is ready.</p>\n</body></html>\n';
 
-export async function startPreviewServer(opts: { host: string; port: number; initial?: PreviewState }): Promise<PreviewServer> {
-  let state: PreviewState = opts.initial ?? { kind: 'rendering' };
+export async function startPreviewServer(opts: { host: string; port: number }): Promise<PreviewServer> {
+  let state: PreviewState = { kind: 'rendering' };
   const listeners = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}) => {
