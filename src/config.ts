@@ -3,6 +3,7 @@
  * module receives the Config (or the part it needs). `.env` is loaded by the CLI entry, not here.
  */
 import path from 'node:path';
+import { compile as compileProxyAddresses } from '@fastify/proxy-addr';
 import { z } from 'zod';
 import { SudiError } from './errors.ts';
 
@@ -57,8 +58,13 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z
       .string()
-      .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'expected true, a hop count such as 1, or proxy addresses such as 127.0.0.1,10.0.0.0/8' })
-      .optional(),
+      .optional()
+      .transform((v, ctx) => {
+        const r = parseTrustProxy(v);
+        if (typeof r !== 'string') return r;
+        ctx.addIssue({ code: 'custom', message: r });
+        return z.NEVER;
+      }),
   ),
 });
 
@@ -90,8 +96,8 @@ export interface Config {
   templatesDir: string;
   /** POSTs to /subscribe allowed per client IP per minute (429 past it). */
   subscribeRateLimit: number;
-  /** Fastify's trustProxy: whether (and which) X-Forwarded-For to believe for the client IP. */
-  trustProxy: boolean | number | string;
+  /** Which X-Forwarded-For entries to believe for the client IP (TRUST_PROXY). */
+  trustProxy: TrustProxy;
   issuesDir: string;
 }
 
@@ -137,13 +143,38 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     publicDir: abs(e.PUBLIC_DIR),
     templatesDir: e.TEMPLATES_DIR ? abs(e.TEMPLATES_DIR) : BUNDLED_TEMPLATES_DIR,
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: e.TRUST_PROXY,
     issuesDir: abs(overrides.issuesDir ?? 'issues'),
   };
 }
 
-function parseTrustProxy(v: string | undefined): boolean | number | string {
-  if (v === undefined || v === 'false') return false;
-  if (v === 'true') return true;
-  return /^\d+$/.test(v) ? Number(v) : v;
+/**
+ * TRUST_PROXY as operators write it. `none`: X-Forwarded-For is ignored; `hops`: that many proxies
+ * in front, whatever their address (the client is the entry the farthest of them added);
+ * `addresses`: proxies are recognised by address (IPs, CIDRs or proxy-addr's names loopback,
+ * linklocal, uniquelocal); `all`: every entry is believed, so the client IP is whatever the
+ * visitor wrote first.
+ */
+export type TrustProxy =
+  | { kind: 'none' }
+  | { kind: 'all' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'addresses'; addresses: string[] };
+
+const TRUST_PROXY_EXPECTED = 'expected a hop count such as 1, true, or proxy addresses such as 127.0.0.1,10.0.0.0/8';
+
+/** The TrustProxy an env value means, or what is wrong with it. */
+export function parseTrustProxy(v: string | undefined): TrustProxy | string {
+  const value = v?.trim() ?? '';
+  if (value === '' || /^(false|0)$/i.test(value)) return { kind: 'none' };
+  if (/^true$/i.test(value)) return { kind: 'all' };
+  if (/^\d+$/.test(value)) return Number(value) <= 20 ? { kind: 'hops', hops: Number(value) } : `${value} proxy hops is more than any real chain (${TRUST_PROXY_EXPECTED})`;
+  const addresses = value.split(',').map((a) => a.trim());
+  try {
+    // proxy-addr is what Fastify matches addresses with, so it decides what is valid.
+    compileProxyAddresses(addresses);
+  } catch (e) {
+    return `${e instanceof Error ? e.message : String(e)} (${TRUST_PROXY_EXPECTED})`;
+  }
+  return { kind: 'addresses', addresses };
 }

@@ -6,8 +6,14 @@
  * delivering it. 401 without the right token (compared in constant time); 404 when no ADMIN_TOKEN
  * is configured (the endpoint does not exist). Cron, CLI and HTTP all start a Send through the same
  * unique insert, so this can never start a second Send of an issue.
+ *
+ * Guessing the token: every failed attempt is logged with the client's address, and after
+ * FAILED_TOKEN_LIMIT failures within FAILED_TOKEN_WINDOW_MS a client gets 429 for the rest of the
+ * window, the right token included (otherwise the answer would still tell a guess right from wrong).
+ * Successful requests are not counted, so an operator's script is never limited.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findIssue } from '../content/load-issues.ts';
 import { runnerFor, type SendStatus } from '../delivery/runner.ts';
@@ -16,6 +22,10 @@ import type { RouteDeps } from './deps.ts';
 
 /** Deferred retries due within this long are waited for by the background loop. */
 const RETRY_WAIT_MS = 15 * 60_000;
+
+/** Failed bearer tokens allowed per client IP per window before it gets 429. */
+export const FAILED_TOKEN_LIMIT = 10;
+export const FAILED_TOKEN_WINDOW_MS = 15 * 60_000;
 
 /** Constant-time: both sides hashed to the same length first, so not even the length leaks. */
 export function tokenMatches(given: string, expected: string): boolean {
@@ -47,12 +57,29 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
   fastify.addHook('onClose', () => runner.stop());
 
   const error = (reply: FastifyReply, status: number, message: string) => reply.code(status).header('cache-control', 'no-store').send({ error: message });
+  // Counts failures only: the route peeks first and adds one per wrong token.
+  const failedTokens = fastify.createRateLimit({ max: FAILED_TOKEN_LIMIT, timeWindow: FAILED_TOKEN_WINDOW_MS });
+  const tooMany = (reply: FastifyReply, seconds: number) =>
+    error(reply.header('retry-after', String(seconds)), 429, 'too many wrong bearer tokens from this address; try again later');
 
   fastify.post('/admin/send', async (req, reply) => {
     if (!token) return error(reply, 404, 'not found (the admin endpoint is disabled: set ADMIN_TOKEN to enable it)');
+    // A peek counts nothing; `remaining` 0 means the failures allowed in this window are used up.
+    const before = await failedTokens(req, { increment: false });
+    if (!before.isAllowed && before.remaining === 0) return tooMany(reply, before.ttlInSeconds);
     const auth = req.headers.authorization ?? '';
     const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
     if (!tokenMatches(given, token)) {
+      // Counted atomically, so a burst of guesses in flight together cannot all pass the peek above.
+      const after = await failedTokens(req);
+      const what = `${auth ? 'wrong' : 'missing'} bearer token on POST /admin/send from ${req.ip}`;
+      if (!after.isAllowed && after.isExceeded) {
+        app.deps.log(`admin: ${what} (over the limit of ${FAILED_TOKEN_LIMIT}: 429)`);
+        return tooMany(reply, after.ttlInSeconds);
+      }
+      const count = after.isAllowed ? 0 : after.max - after.remaining;
+      app.deps.log(`admin: ${what} (${count} of ${FAILED_TOKEN_LIMIT} failures allowed in ${FAILED_TOKEN_WINDOW_MS / 60_000} min)`);
+      if (!after.isAllowed && count === FAILED_TOKEN_LIMIT) app.deps.log(`admin: ${req.ip} is refused (429) for ${after.ttlInSeconds} s after ${FAILED_TOKEN_LIMIT} wrong bearer tokens`);
       return error(reply.header('www-authenticate', 'Bearer realm="sudi-admin"'), 401, 'missing or wrong bearer token');
     }
     const body = req.body as { issue?: unknown } | undefined;
@@ -64,7 +91,12 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
     try {
       issue = await findIssue(app.config.issuesDir, ref);
     } catch (e) {
-      if (isSudiError(e)) return error(reply, e.code === 'E_NOT_FOUND' ? 404 : 422, e.message);
+      // The error names files on this machine; the response names the issue only.
+      if (isSudiError(e) && e.code === 'E_NOT_FOUND') return error(reply, 404, `no issue ${ref} (expected an issue id such as 2024-04-15 or "latest")`);
+      if (isSudiError(e)) {
+        const problems = e.problems.map((p) => p.replaceAll(`${app.config.issuesDir}${path.sep}`, ''));
+        return reply.code(422).header('cache-control', 'no-store').send({ error: 'the issues do not pass sudi check', problems });
+      }
       throw e;
     }
     if (issue.status !== 'ready') return error(reply, 409, `issue ${issue.id} is a draft; set status: ready to send it`);

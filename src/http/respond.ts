@@ -23,6 +23,10 @@ export const REFUSALS = {
   staleLink: refusal(410, 'stale_link', '链接已失效 This link no longer applies', '这个地址此后已退订或被停用。如需再次订阅，请在首页重新订阅。', 'This address has left the list since the link was sent. To come back, subscribe again on the front page.'),
   invalidLang: refusal(400, 'invalid_lang', '语言无效 Unknown language', '请选择 zh、en 或 both。', 'Please choose zh, en or both.'),
   badForm: refusal(400, 'bad_request', '请求无效 Bad request', '表单内容无法识别。', 'The form could not be read.'),
+  badRequest: refusal(400, 'bad_request', '请求无效 Bad request', '这个请求无法识别。', 'The request could not be read.'),
+  timeout: refusal(408, 'timeout', '请求超时 Request timeout', '请求发送得太慢。', 'The request took too long to arrive.'),
+  uriTooLong: refusal(414, 'uri_too_long', '地址过长 Address too long', '这个地址太长。请使用邮件中的原始链接。', 'This address is too long. Please use the link exactly as it appears in the mail.'),
+  headersTooLarge: refusal(431, 'headers_too_large', '请求头过大 Headers too large', '请求头太大。', 'The request headers are too large.'),
   notFound: refusal(404, 'not_found', '页面不存在 Page not found', '这个地址没有页面。', 'There is no page at this address.'),
   methodNotAllowed: refusal(405, 'method_not_allowed', '不支持的操作 Not allowed', '这个地址不接受这种请求。', 'This address does not accept this kind of request.'),
   tooLarge: refusal(413, 'too_large', '内容过大 Too large', '提交的内容太大。', 'What was sent is too large.'),
@@ -55,7 +59,12 @@ export function sendRefusal(req: FastifyRequest, reply: FastifyReply, pages: Pag
   if (wantsJson(req)) {
     return privateHeaders(reply).code(r.status).type('application/json; charset=utf-8').send({ ok: false, error: r.code, message: r.en });
   }
-  return sendPage(reply, pages, r.status, 'page-error', r.heading, {
+  return privateHeaders(reply).code(r.status).type('text/html; charset=utf-8').send(refusalPage(pages, r));
+}
+
+/** The HTML page for a refusal (also written straight to the socket when no request could be parsed). */
+export function refusalPage(pages: Pages, r: Refusal): string {
+  return pages.render('page-error', r.heading, {
     heading: r.heading,
     lines: [
       { lang: 'zh-CN', text: r.zh },

@@ -1,5 +1,6 @@
 /**
- * Security headers on every response, static files and errors included.
+ * Security headers on every response: pages, static files, errors, and the answers Fastify and
+ * Node give on their own (malformed URL, 414, 431, 503 while closing).
  *
  * The CSP allows no inline script or style at all (the templates use none). SITE_URL's origin is
  * allowed beside 'self' because the archive links its stylesheet and form target absolutely from
@@ -7,7 +8,8 @@
  * still get a styled page and a working form. Referrer-Policy no-referrer keeps the tokens in
  * confirm/unsubscribe URLs from leaking to any site the page links to.
  */
-import type { FastifyInstance } from 'fastify';
+import http from 'node:http';
+import type { FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.ts';
 
 export function securityHeaders(config: Pick<Config, 'siteUrl'>): Record<string, string> {
@@ -37,10 +39,24 @@ export function securityHeaders(config: Pick<Config, 'siteUrl'>): Record<string,
   return headers;
 }
 
-export function addSecurityHeaders(fastify: FastifyInstance, config: Pick<Config, 'siteUrl'>): void {
-  const headers = securityHeaders(config);
-  // onRequest, so the headers are on the reply before any handler, plugin or error path sends it.
-  fastify.addHook('onRequest', async (_req, reply) => {
-    reply.headers(headers);
-  });
+/**
+ * Fastify's `serverFactory`: the HTTP server with the headers set on every response before Fastify
+ * sees the request. Fastify answers some requests itself, outside hooks and handlers (a malformed
+ * URL, an over-long parameter, a 503 while closing); headers set here are merged into those too.
+ * The timeouts are the ones Fastify would set on a server of its own.
+ */
+export function serverWithHeaders(headers: Record<string, string>): NonNullable<FastifyServerOptions['serverFactory']> {
+  const entries = Object.entries(headers);
+  return (handler, factoryOpts) => {
+    const opts = factoryOpts as FastifyServerOptions;
+    const server = http.createServer((req, res) => {
+      for (const [name, value] of entries) res.setHeader(name, value);
+      handler(req, res);
+    });
+    server.keepAliveTimeout = opts.keepAliveTimeout ?? server.keepAliveTimeout;
+    server.requestTimeout = opts.requestTimeout ?? server.requestTimeout;
+    server.setTimeout(opts.connectionTimeout ?? 0);
+    if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+    return server;
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The web server: Fastify with form/JSON bodies (16 KB at most), per-IP rate limits, security
- * headers on every response, the route table (routes.ts), and graceful shutdown.
+ * The web server: Fastify with form/JSON bodies (16 KB at most), per-IP rate limits (the client IP
+ * per TRUST_PROXY), security headers on every response, redirects that stay on the site, the route
+ * table (routes.ts), a warm-up after listening, and graceful shutdown.
  */
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
@@ -8,9 +9,13 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { App } from '../app.ts';
 import { Background } from './background.ts';
 import { loadPages } from './pages.ts';
-import { REFUSALS, sendRefusal, type Refusal } from './respond.ts';
+import { clientErrorHandler, frameworkErrors, refusalForStatus } from './framework-errors.ts';
+import { keepRedirectsOnSite } from './redirects.ts';
+import { REFUSALS, sendRefusal } from './respond.ts';
 import { registerRoutes } from './routes.ts';
-import { addSecurityHeaders } from './security-headers.ts';
+import { securityHeaders, serverWithHeaders } from './security-headers.ts';
+import { fastifyTrustProxy } from './trust-proxy.ts';
+import { warmUp } from './warm-up.ts';
 
 /** Every body the server accepts is a few short fields; 16 KB is generous. */
 export const BODY_LIMIT = 16 * 1024;
@@ -27,16 +32,19 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   const [store, secret, pages] = await Promise.all([app.store(), app.secret(), loadPages(config)]);
   const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
 
+  const headers = securityHeaders(config);
   const options: FastifyServerOptions = {
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    // A hop count is supported at runtime (proxy-addr) though Fastify's type omits numbers.
-    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
+    serverFactory: serverWithHeaders(headers),
+    frameworkErrors: frameworkErrors(pages),
+    clientErrorHandler: clientErrorHandler(pages, headers),
   };
   const fastify = Fastify(options);
   fastify.addHook('onClose', () => background.drain());
-  addSecurityHeaders(fastify, config);
+  keepRedirectsOnSite(fastify, config.siteUrl);
   // Every endpoint takes a form or JSON; anything else is a 415, not a string handed to a handler.
   fastify.removeContentTypeParser('text/plain');
   await fastify.register(formbody, { bodyLimit: BODY_LIMIT });
@@ -55,23 +63,6 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   return fastify;
 }
 
-function refusalForStatus(status: number): Refusal {
-  switch (status) {
-    case 404:
-      return REFUSALS.notFound;
-    case 405:
-      return REFUSALS.methodNotAllowed;
-    case 413:
-      return REFUSALS.tooLarge;
-    case 415:
-      return REFUSALS.unsupportedType;
-    case 429:
-      return REFUSALS.tooMany;
-    default:
-      return status >= 400 && status < 500 ? { ...REFUSALS.badForm, status } : REFUSALS.failed;
-  }
-}
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -82,6 +73,8 @@ export interface RunningServer {
   url: string;
   /** Resolves once the server has shut down (signal or close()) and background work is done. */
   closed: Promise<void>;
+  /** Resolves when the warm-up after listening is over; never rejects. */
+  warmedUp: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +90,8 @@ export async function startServer(app: App, opts: ServerOptions & { signal?: Abo
     resolveClosed();
   });
   await fastify.listen({ host: app.config.host, port: app.config.port });
+  // Not awaited: listening does not wait for it, and requests are answered while it runs.
+  const warmedUp = warmUp(app.config, app.deps.log);
   const addr = fastify.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   let closing: Promise<void> | undefined;
@@ -105,5 +100,5 @@ export async function startServer(app: App, opts: ServerOptions & { signal?: Abo
     if (opts.signal.aborted) void close();
     else opts.signal.addEventListener('abort', () => void close(), { once: true });
   }
-  return { fastify, url, closed, close };
+  return { fastify, url, closed, warmedUp, close };
 }

@@ -20,8 +20,11 @@ export interface PreviewContent {
   css: string;
 }
 
-/** What the server shows: the rendered issue, or why it could not be rendered (mid-edit). */
-export type PreviewState = { ok: true; content: PreviewContent } | { ok: false; problems: string[] };
+/**
+ * What the server shows: a "rendering…" page until the first render is done (MJML loads then, which
+ * takes a while), then the rendered issue, or why it could not be rendered (mid-edit).
+ */
+export type PreviewState = { kind: 'rendering' } | { kind: 'ready'; content: PreviewContent } | { kind: 'invalid'; problems: string[] };
 
 export interface PreviewServer {
   /** `http://127.0.0.1:PORT/` */
@@ -49,22 +52,32 @@ function errorPage(problems: readonly string[]): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Preview: cannot render</title></head><body>\n<h1>The issue cannot be rendered</h1>\n<ul>\n${items}\n</ul>\n<p>Fix the file and save: this page reloads by itself.</p>\n</body></html>\n`;
 }
 
-export async function startPreviewServer(opts: { host: string; port: number; initial: PreviewState }): Promise<PreviewServer> {
-  let state = opts.initial;
+/** Refreshes itself every second (a meta refresh: the CSP allows no inline script); the reload script also reloads it when ready. */
+const RENDERING_PAGE =
+  '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>Preview: rendering…</title></head><body>\n<h1>Rendering…</h1>\n<p>The first render loads the email toolchain; this page shows the issue as soon as it is ready.</p>\n</body></html>\n';
+
+export async function startPreviewServer(opts: { host: string; port: number }): Promise<PreviewServer> {
+  let state: PreviewState = { kind: 'rendering' };
   const listeners = new Set<ServerResponse>();
 
-  const send = (res: ServerResponse, status: number, type: string, body: string) => {
+  const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, {
       'Content-Type': `${type}; charset=utf-8`,
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': CSP,
+      ...extra,
     });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
-  const page = (res: ServerResponse, pick: (c: PreviewContent) => string) =>
-    state.ok ? send(res, 200, 'text/html', withReloadScript(pick(state.content))) : send(res, 500, 'text/html', withReloadScript(errorPage(state.problems)));
+  // For programs rather than people (the text, the stylesheet): "not yet, ask again in a second".
+  const notYet = (res: ServerResponse, type: string) => send(res, 503, type, type === 'text/plain' ? 'rendering…\n' : '', { 'Retry-After': '1' });
+  const page = (res: ServerResponse, pick: (c: PreviewContent) => string) => {
+    if (state.kind === 'rendering') return send(res, 200, 'text/html', withReloadScript(RENDERING_PAGE));
+    if (state.kind === 'invalid') return send(res, 500, 'text/html', withReloadScript(errorPage(state.problems)));
+    return send(res, 200, 'text/html', withReloadScript(pick(state.content)));
+  };
 
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
@@ -76,9 +89,11 @@ export async function startPreviewServer(opts: { host: string; port: number; ini
       case '/web.html':
         return page(res, (c) => c.webHtml);
       case '/email.txt':
-        return state.ok ? send(res, 200, 'text/plain', state.content.emailText) : send(res, 500, 'text/plain', `${state.problems.join('\n')}\n`);
+        if (state.kind === 'rendering') return notYet(res, 'text/plain');
+        return state.kind === 'ready' ? send(res, 200, 'text/plain', state.content.emailText) : send(res, 500, 'text/plain', `${state.problems.join('\n')}\n`);
       case '/style.css':
-        return send(res, state.ok ? 200 : 404, 'text/css', state.ok ? state.content.css : '');
+        if (state.kind === 'rendering') return notYet(res, 'text/css');
+        return send(res, state.kind === 'ready' ? 200 : 404, 'text/css', state.kind === 'ready' ? state.content.css : '');
       case '/reload.js':
         return send(res, 200, 'text/javascript', RELOAD_JS);
       case '/events':

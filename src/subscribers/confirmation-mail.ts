@@ -12,6 +12,7 @@ import type { Config } from '../config.ts';
 import { composeMessage } from '../delivery/compose.ts';
 import type { OutgoingMessage } from '../delivery/transport.ts';
 import { SudiError } from '../errors.ts';
+import { mjmlHere, type MjmlCompile } from '../render/mjml-elsewhere.ts';
 import { getTemplates } from '../render/templates.ts';
 import { siteUrls } from '../site-urls.ts';
 import { TOKEN_LIFETIME_MS } from './tokens.ts';
@@ -30,18 +31,22 @@ type MailConfig = Pick<Config, 'templatesDir' | 'siteTitle' | 'siteUrl' | 'mailF
 
 const cache = new Map<string, Promise<ConfirmationMail>>();
 
-export function loadConfirmationMail(config: MailConfig): Promise<ConfirmationMail> {
+/**
+ * `compile`: where MJML runs. The server's warm-up passes a child process (mjml-elsewhere.ts) so
+ * its event loop never waits for MJML; whoever asks first decides, later callers share the result.
+ */
+export function loadConfirmationMail(config: MailConfig, compile: MjmlCompile = mjmlHere): Promise<ConfirmationMail> {
   const key = `${config.templatesDir}\0${config.siteTitle}\0${config.siteUrl}`;
   let p = cache.get(key);
   if (!p) {
-    p = build(config);
+    p = build(config, compile);
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
   return p;
 }
 
-async function build(config: MailConfig): Promise<ConfirmationMail> {
+async function build(config: MailConfig, compile: MjmlCompile): Promise<ConfirmationMail> {
   const [mjmlSet, txtSet] = await Promise.all([
     getTemplates(config.templatesDir, 'email', 'mjml'),
     getTemplates(config.templatesDir, 'email', 'txt'),
@@ -49,8 +54,7 @@ async function build(config: MailConfig): Promise<ConfirmationMail> {
   const site = { title: config.siteTitle, url: siteUrls(config).home };
   const context = (email: string, confirmUrl: string) => ({ site, email, confirmUrl, validDays: VALID_DAYS });
   const source = mjmlSet.render('confirm', context(EMAIL, URL_));
-  const { default: mjml2html } = await import('mjml'); // on first use: ~0.5 s to load
-  const result = await mjml2html(source, { validationLevel: 'soft', keepComments: false });
+  const result = await compile(source, { validationLevel: 'soft', keepComments: false });
   const errors = result.errors ?? [];
   if (errors.length > 0 || !result.html.includes(URL_)) {
     const first = errors[0] ? `line ${errors[0].line}: ${errors[0].message}` : 'the confirm link is missing from the output';

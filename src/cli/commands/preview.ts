@@ -66,17 +66,19 @@ export function registerPreview(program: Command, ctx: CliContext): void {
         throw new SudiError('E_NOT_FOUND', `issue file ${file} does not exist (expected an issue id such as 2024-04-15 or a path to its .md file)`);
       });
       if (ctx.shutdownSignal.aborted) return;
-      const server = await startPreviewServer({ host: '127.0.0.1', port, initial: { ok: false, problems: ['rendering…'] } });
+      // Listens first: until the first render is done, pages show "rendering…" and refresh themselves.
+      const server = await startPreviewServer({ host: '127.0.0.1', port });
+      ctx.out(`serving the preview on ${server.url} (first render…)`);
       const render = async (): Promise<PreviewState> => {
         try {
           const r = await renderPreview(file, config, ctx.now(), server.url);
           report(r);
-          return { ok: true, content: r.content };
+          return { kind: 'ready', content: r.content };
         } catch (e) {
           // Mid-edit the file may be invalid: show why in the page and keep watching.
           const problems = isSudiError(e) ? [e.message, ...e.problems] : [`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`];
           for (const p of problems) ctx.err(p);
-          return { ok: false, problems };
+          return { kind: 'invalid', problems };
         }
       };
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { startServer, type RunningServer } from '../../http/server.ts';
+import { describeClientAddress } from '../../http/trust-proxy.ts';
 import { buildAndWrite } from '../../publish.ts';
 import { startAppScheduler } from '../../schedule/scheduler.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -39,7 +40,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.out(`store: ${redactDatabaseUrl(config.databaseUrl)}`);
         ctx.out(`mail: ${app.transport().description}`);
         ctx.out(`links signed with the secret from ${secretFrom}`);
-        ctx.out(`sign-ups limited to ${config.subscribeRateLimit}/min per IP${config.trustProxy ? ` (client IP from X-Forwarded-For, TRUST_PROXY=${config.trustProxy})` : ''}`);
+        ctx.out(`sign-ups limited to ${config.subscribeRateLimit}/min per client IP; ${describeClientAddress(config)}`);
 
         const stops: (() => Promise<void>)[] = [];
         try {
