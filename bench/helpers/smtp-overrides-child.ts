@@ -7,7 +7,7 @@
  * then the files holding the message bytes (cycled; FILE.chunks lists its chunk lengths). Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { FastSMTPConnection } from '../../src/delivery/smtp-connection.ts';
 import { smtpPoolTransport } from '../../src/delivery/smtp-pool.ts';
 

@@ -13,7 +13,7 @@
  * unnoticed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 const LF = 0x0a;
 const CR = 0x0d;
