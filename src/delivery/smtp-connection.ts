@@ -67,6 +67,22 @@ export function stuffChunk(chunk: Buffer, last: number): { out: Buffer[]; last: 
   return { out: parts.filter((p) => p.length > 0), last: chunk[chunk.length - 1]! };
 }
 
+/**
+ * Dot-stuffed forms of big chunks seen before: the pre-encoded pieces of an Issue's body are the
+ * same Buffers in every Subscriber's message (delivery/message.ts), so each is searched once per
+ * send instead of once per message; only the small personal pieces are searched every time.
+ */
+const STUFFED = new WeakMap<Buffer, { last: number; out: Buffer[] }>();
+
+function stuffCached(chunk: Buffer, last: number): { out: Buffer[]; last: number } {
+  if (chunk.length < 1024) return stuffChunk(chunk, last);
+  const seen = STUFFED.get(chunk);
+  if (seen && seen.last === last) return { out: seen.out, last: chunk[chunk.length - 1]! };
+  const r = stuffChunk(chunk, last);
+  STUFFED.set(chunk, { last, out: r.out });
+  return r;
+}
+
 /** What ends the data: CRLF "." CRLF, with the CRLF only when the message does not end a line. */
 export const terminator = (last: number) => Buffer.from(last === LF ? '.\r\n' : last === CR ? '\n.\r\n' : '\r\n.\r\n');
 
@@ -102,7 +118,7 @@ class SocketWriter {
     socket.cork();
   }
   write(chunk: Buffer | string): boolean {
-    const r = stuffChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this.#last);
+    const r = stuffCached(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this.#last);
     this.#last = r.last;
     for (const b of r.out) {
       this.outByteCount += b.length;

@@ -80,6 +80,17 @@ it("DotStuffer writes what nodemailer's DataStream writes: dots, bare CR and LF,
   }
 });
 
+it('a big chunk shared by several messages (as the static body pieces are) is stuffed for where it stands each time', async () => {
+  const shared = Buffer.from(`.dot first\r\n${'x'.repeat(2000)}\r\n.dot again\r\n`);
+  const bodies = [
+    [Buffer.from('Subject: a\r\n\r\n'), shared], // the shared chunk starts a line: its first dot is stuffed
+    [Buffer.from('Subject: b\r\n\r\nno break:'), shared], // it does not: no stuffing there
+    [Buffer.from('Subject: c\r\n\r\n'), shared],
+  ];
+  for (const [i, body] of bodies.entries()) expect(await transport.send(msg(`shared${i}@example.org`, body))).toMatchObject({ accepted: true });
+  expect(smtp.messages.map((m) => m.raw.toString())).toEqual(bodies.map((b) => Buffer.concat(b).toString()));
+});
+
 it('a bare CR before a dot cannot end the data early (SMTP smuggling): the server gets the whole message', async () => {
   const r = await transport.send(msg('cr@example.org', [Buffer.from('Subject: cr\r\n\r\nfirst\r.\rsecond\r\n')]));
   expect(r.accepted).toBe(true);
