@@ -9,10 +9,15 @@ import type { OutgoingMessage } from './transport.ts';
 
 let composer: ReturnType<typeof createTransport> | undefined;
 
-export async function composeMessage(mail: SendMailOptions & { from: string; to: string; messageId: string }): Promise<OutgoingMessage> {
-  // CRLF line breaks (the wire form); Bcc is never written into the message.
+/** A message to one recipient, `to` (the envelope has only that one: no Cc or Bcc). */
+export type ComposedMail = Omit<SendMailOptions, 'cc' | 'bcc'> & { from: string; to: string; messageId: string };
+
+export async function composeMessage(mail: ComposedMail): Promise<OutgoingMessage> {
+  // CRLF line breaks (the wire form). The stream transport writes a Bcc header (it is meant for
+  // inspecting mail), so none is passed on even from an untyped caller.
   composer ??= createTransport({ streamTransport: true, buffer: true, newline: 'windows', disableFileAccess: true, disableUrlAccess: true });
-  const info = await composer.sendMail(mail);
+  const { cc: _cc, bcc: _bcc, ...one } = mail as SendMailOptions & ComposedMail;
+  const info = await composer.sendMail(one);
   const raw = info.message as Buffer;
   return { from: String(info.envelope.from || mail.from), to: mail.to, raw, messageId: mail.messageId };
 }
