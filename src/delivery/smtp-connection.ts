@@ -141,7 +141,7 @@ type Internals = {
   _socket: NodeJS.WritableStream;
 };
 
-/** SMTPConnection whose DATA goes through DotStuffer (LMTP and debug logging keep nodemailer's). */
+/** SMTPConnection whose DATA is dot-stuffed by stuffChunk straight into the corked socket (LMTP and debug logging keep nodemailer's stream). */
 export class FastSMTPConnection extends SMTPConnection {
   /** Called once the whole message, final dot included, has been handed to the socket. */
   onDataHandedOver: (() => void) | null = null;
