@@ -8,6 +8,7 @@
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { domainToASCII } from 'node:url';
 import libmime from 'libmime';
 import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
@@ -74,7 +75,9 @@ export function createDkimSigner(opts: { domain: string; selector: string; priva
   const key = createPrivateKey(opts.privateKey);
   const wanted = DKIM_SIGNED_HEADERS.map((n) => n.toLowerCase());
   const clean = (tag: string) => tag.replace(/[\x00-\x20\x7f;=]/g, '');
-  const tags = `v=1; a=rsa-sha256; c=relaxed/relaxed; d=${clean(opts.domain)}; q=dns/txt; s=${clean(opts.selector)}`;
+  // An internationalized domain goes in d= as A-labels (RFC 8616), as DNS holds it.
+  const domain = domainToASCII(clean(opts.domain)) || clean(opts.domain);
+  const tags = `v=1; a=rsa-sha256; c=relaxed/relaxed; d=${domain}; q=dns/txt; s=${clean(opts.selector)}`;
   return {
     domain: opts.domain,
     selector: opts.selector,
