@@ -1,16 +1,23 @@
 /**
- * Builds a complete message (raw bytes) with nodemailer's MailComposer, for one-off mail such as
- * confirmations and test copies. Issue mail to many recipients is built by the delivery engine,
- * which encodes the body once per Issue instead.
+ * Builds a complete message (raw bytes) with nodemailer's public API, for one-off mail such as
+ * confirmations and test copies: a stream transport that hands back the composed message instead
+ * of sending it. Issue mail to many recipients is built by the delivery engine, which encodes the
+ * body once per Issue instead.
  */
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type Mail from 'nodemailer/lib/mailer/index.js';
+import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { OutgoingMessage } from './transport.ts';
 
-export async function composeMessage(mail: Mail.Options & { from: string; to: string; messageId: string }): Promise<OutgoingMessage> {
-  const node = new MailComposer({ ...mail, disableFileAccess: true, disableUrlAccess: true }).compile();
-  node.keepBcc = false;
-  const raw = await node.build();
-  const envelopeFrom = node.getEnvelope().from || mail.from;
-  return { from: String(envelopeFrom), to: mail.to, raw, messageId: mail.messageId };
+let composer: ReturnType<typeof createTransport> | undefined;
+
+/** A message to one recipient, `to` (the envelope has only that one: no Cc or Bcc). */
+export type ComposedMail = Omit<SendMailOptions, 'cc' | 'bcc'> & { from: string; to: string; messageId: string };
+
+export async function composeMessage(mail: ComposedMail): Promise<OutgoingMessage> {
+  // CRLF line breaks (the wire form). The stream transport writes a Bcc header (it is meant for
+  // inspecting mail), so none is passed on even from an untyped caller.
+  composer ??= createTransport({ streamTransport: true, buffer: true, newline: 'windows', disableFileAccess: true, disableUrlAccess: true });
+  const { cc: _cc, bcc: _bcc, ...one } = mail as SendMailOptions & ComposedMail;
+  const info = await composer.sendMail(one);
+  const raw = info.message as Buffer;
+  return { from: String(info.envelope.from || mail.from), to: mail.to, raw, messageId: mail.messageId };
 }

@@ -1,12 +1,15 @@
 /**
- * DKIM signing (RFC 6376) for messages built in chunks. nodemailer's signer (dkim/sign.js) makes the
- * header signature (relaxed header canonicalization, rsa-sha256); the body hash is computed here
- * over the chunks, so the body is never joined or re-read. Its default header list leaves out
- * List-Unsubscribe-Post, which RFC 8058 requires to be signed: we pass our own list.
+ * DKIM signing (RFC 6376, rsa-sha256, relaxed/relaxed) for messages built in chunks: the body hash
+ * over the chunks as they are (the body is never joined or re-read) and the signature over the
+ * header fields the factory already holds. The libraries that sign (nodemailer's `dkim` option,
+ * mailauth's dkimSign) take a whole message and parse it again, for every recipient; what they would
+ * do here is the two canonicalizations below and one RSA signature by node:crypto.
+ * tests/delivery/message.test.ts verifies the result with mailauth, an independent verifier.
  */
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import signHeaders from 'nodemailer/lib/dkim/sign.js';
+import { domainToASCII } from 'node:url';
+import libmime from 'libmime';
 import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
 
@@ -57,22 +60,52 @@ export async function loadDkimSigner(dkim: NonNullable<Config['dkim']>): Promise
   return createDkimSigner({ domain: dkim.domain, selector: dkim.selector, privateKey: pem });
 }
 
+/** Relaxed header canonicalization (RFC 6376 §3.4.2) of one field: `name:value` without the CRLF. */
+export function relaxedHeader(line: string): string {
+  const colon = line.indexOf(':');
+  const value = line
+    .slice(colon + 1)
+    .replace(/\r\n/g, '')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ | $/g, '');
+  return `${line.slice(0, colon).trim().toLowerCase()}:${value}`;
+}
+
 export function createDkimSigner(opts: { domain: string; selector: string; privateKey: string }): DkimSigner {
-  const headerFieldNames = DKIM_SIGNED_HEADERS.join(':');
+  const key = createPrivateKey(opts.privateKey);
+  const wanted = DKIM_SIGNED_HEADERS.map((n) => n.toLowerCase());
+  const clean = (tag: string) => tag.replace(/[\x00-\x20\x7f;=]/g, '');
+  // An internationalized domain goes in d= as A-labels (RFC 8616), as DNS holds it.
+  const domain = domainToASCII(clean(opts.domain)) || clean(opts.domain);
+  const tags = `v=1; a=rsa-sha256; c=relaxed/relaxed; d=${domain}; q=dns/txt; s=${clean(opts.selector)}`;
   return {
     domain: opts.domain,
     selector: opts.selector,
     sign(headers, body) {
       const hash = createHash('sha256');
       for (const chunk of body) hash.update(relaxedBodyChunk(chunk));
-      const field = signHeaders([...headers], 'sha256', hash.digest('base64'), {
-        domainName: opts.domain,
-        keySelector: opts.selector,
-        privateKey: opts.privateKey,
-        headerFieldNames,
-      });
-      if (!field) throw new SudiError('E_CONFIG', 'DKIM signing failed (check DKIM_PRIVATE_KEY_FILE)');
-      return field;
+      // The factory writes each signed field once (for a repeated one, RFC 6376 signs the last).
+      const signed: HeaderLine[] = [];
+      for (const k of wanted) {
+        for (let i = headers.length - 1; i >= 0; i--) {
+          if (headers[i]!.key === k) {
+            signed.push(headers[i]!);
+            break;
+          }
+        }
+      }
+      const head = libmime.foldLines(`DKIM-Signature: ${tags}; bh=${hash.digest('base64')}; h=${signed.map((h) => h.key).join(':')}`, 76).replace(/\r?\n/g, '\r\n');
+      const field = `${head};\r\n b=`;
+      // The signature covers the signed fields, then this field with an empty b= and no final CRLF,
+      // as the bytes that go on the wire (the message head is written as UTF-8).
+      const data = signed.map((h) => `${relaxedHeader(h.line)}\r\n`).join('') + relaxedHeader(field);
+      let b: string;
+      try {
+        b = sign('sha256', Buffer.from(data, 'utf8'), key).toString('base64');
+      } catch (e) {
+        throw new SudiError('E_CONFIG', `DKIM signing failed: ${(e as Error).message} (check DKIM_PRIVATE_KEY_FILE)`);
+      }
+      return field + b.replace(/(^.{73}|.{75}(?!$))/g, '$&\r\n ');
     },
   };
 }

@@ -10,15 +10,16 @@
  * multipart/alternative Content-Type (text, then HTML). Optionally a DKIM-Signature over them.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import addressparser from 'nodemailer/lib/addressparser/index.js';
-import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
+import libmime from 'libmime';
+// nodemailer's own address parser (an export of the package; mailparser uses it too). The npm
+// `addressparser` package is its 2016 fork, without the fixes made since.
+import addressparser from 'nodemailer/lib/addressparser';
 import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
 import type { Lang } from '../model.ts';
 import type { RenderedEmail } from '../render/email.ts';
 import { chooseTransferEncoding } from '../render/email-size.ts';
-import { HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS } from '../render/personalize.ts';
-import { escapeHtml } from '../render/html-text.ts';
+import { personalParts, slotValues } from '../render/personalize.ts';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/links.ts';
 import { signToken, type SubscriberRef } from '../subscribers/tokens.ts';
 import type { DkimSigner, HeaderLine } from './dkim.ts';
@@ -46,29 +47,6 @@ export interface MessageFactoryOptions {
   dkim?: DkimSigner;
 }
 
-type Slot = 'unsubscribeUrl' | 'preferencesUrl';
-
-/** Splits a rendered part at its placeholders: the static pieces and which value goes in each hole. */
-function splitAt(s: string, tokens: Record<Slot, string>): { statics: string[]; slots: Slot[] } {
-  const statics: string[] = [];
-  const slots: Slot[] = [];
-  let at = 0;
-  for (;;) {
-    let next = -1;
-    let slot: Slot | undefined;
-    for (const name of Object.keys(tokens) as Slot[]) {
-      const i = s.indexOf(tokens[name], at);
-      if (i !== -1 && (next === -1 || i < next)) [next, slot] = [i, name];
-    }
-    if (slot === undefined) break;
-    statics.push(s.slice(at, next));
-    slots.push(slot);
-    at = next + tokens[slot].length;
-  }
-  statics.push(s.slice(at));
-  return { statics, slots };
-}
-
 /** `<hmac>@<domain>`: derived from (issue, subscriber) under SECRET, so a resend carries the same id. */
 export function messageIdFor(secret: string, issueId: string, subscriberId: number, domain: string): string {
   const mac = createHmac('sha256', secret).update(`sudi-message-id-v1\0${issueId}\0${subscriberId}`).digest('base64url').slice(0, 32);
@@ -92,14 +70,16 @@ export function parseMailFrom(mailFrom: string): { name: string; address: string
 function phrase(name: string): string {
   if (/^[\w ']*$/.test(name)) return name;
   if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/([\\"])/g, '\\$1')}"`;
-  return mimeFuncs.encodeWord(name, 'B', 52);
+  return libmime.encodeWord(name, 'B', 52);
 }
 
-/** RFC 2047 B-encoding of a whole header text when it is not plain ASCII (the 4th argument, encodeAll, is untyped). */
-const encodeWords = (s: string): string =>
-  (mimeFuncs.encodeWords as (value: string, enc: 'B', maxLength: number, encodeAll: boolean) => string)(s, 'B', 52, true);
+/**
+ * A header text as is when it is printable ASCII, else RFC 2047 B-encoded as a whole (also ASCII
+ * that looks like an encoded word, which a mail client would otherwise decode).
+ */
+const encodeText = (s: string): string => (/[^\x20-\x7e]|=\?/.test(s) ? libmime.encodeWord(s, 'B', 52) : s);
 
-const fold = (line: string) => mimeFuncs.foldLines(line, 76).replace(/\r?\n/g, '\r\n');
+const fold = (line: string) => libmime.foldLines(line, 76).replace(/\r?\n/g, '\r\n');
 const foldIfLong = (line: string) => (line.length <= 76 ? line : fold(line));
 
 /**
@@ -130,16 +110,17 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
   const listId = listIdMatch ? `${listIdMatch[1] ? `${phrase(listIdMatch[1])} ` : ''}<${listIdMatch[2]}>` : `<${config.listId}>`;
   const mailto = `mailto:${from.address}?subject=unsubscribe`;
 
-  const html = splitAt(rendered.html, HTML_PLACEHOLDERS);
-  const text = splitAt(rendered.text, TEXT_PLACEHOLDERS);
-  const htmlBody: SplicedBody = splicedBody(html, chooseTransferEncoding(rendered.html));
-  const textBody: SplicedBody = splicedBody(text, chooseTransferEncoding(rendered.text));
+  // Personalization is render/personalize.ts's: its split of the parts, its checked and escaped
+  // values; only the transfer encoding around them is done here (spliced-body.ts).
+  const parts = personalParts(rendered);
+  const htmlBody: SplicedBody = splicedBody(parts.html, chooseTransferEncoding(rendered.html));
+  const textBody: SplicedBody = splicedBody(parts.text, chooseTransferEncoding(rendered.text));
 
   // "=_" can occur in neither base64 nor quoted-printable output, so no body line can match it.
   const boundary = `=_sudi_${randomBytes(12).toString('hex')}`;
   const staticHeaders: HeaderLine[] = [
     { key: 'from', line: fold(`From: ${from.name ? `${phrase(from.name)} ` : ''}<${from.address}>`) },
-    { key: 'subject', line: fold(`Subject: ${encodeWords(rendered.subject)}`) },
+    { key: 'subject', line: fold(`Subject: ${encodeText(rendered.subject)}`) },
   ];
   const trailingHeaders: HeaderLine[] = [
     { key: 'list-id', line: fold(`List-Id: ${listId}`) },
@@ -169,7 +150,7 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
       const ref = { subscriberId: to.subscriberId, email: to.email };
       const unsub = links.unsubscribe(ref);
       const prefs = links.preferences(ref);
-      const values = { unsubscribeUrl: unsub, preferencesUrl: prefs };
+      const values = slotValues(parts, { unsubscribeUrl: unsub, preferencesUrl: prefs });
       const id = messageId ?? messageIdFor(secret, rendered.issueId, to.subscriberId, domain);
       const second = Math.floor(now.getTime() / 1000);
       if (second !== dateSecond) [dateSecond, dateLine] = [second, `Date: ${rfc5322Date(now)}`];
@@ -187,15 +168,9 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
       ];
 
       const body: Buffer[] = [textHead];
-      textBody.encode(
-        text.slots.map((s) => values[s]),
-        body,
-      );
+      textBody.encode(values.text, body);
       body.push(htmlHead);
-      htmlBody.encode(
-        html.slots.map((s) => escapeHtml(values[s])),
-        body,
-      );
+      htmlBody.encode(values.html, body);
       body.push(closing);
 
       let head = '';

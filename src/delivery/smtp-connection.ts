@@ -1,48 +1,86 @@
 /**
- * nodemailer's SMTPConnection with a faster DATA stream. The protocol, TLS, AUTH and replies stay
- * nodemailer's; only the transform that dot-stuffs the message on its way to the socket changes.
+ * nodemailer's SMTPConnection with a faster DATA stream. The protocol (PIPELINING included), TLS,
+ * AUTH and replies stay nodemailer's; only the transform that dot-stuffs the message on its way to
+ * the socket changes, by overriding one private method, `_createSendStream`.
  *
- * nodemailer's DataStream looks at every byte in JavaScript (~120 µs for a 40 KB message, a fifth
- * of the CPU a send costs) and writes the final "." separately. This one does the same job (a dot
- * at the start of a line is doubled, a bare LF becomes CRLF, the message ends with CRLF "." CRLF)
- * by searching line breaks with Buffer.indexOf, and hands the socket the message's chunks and its
- * end in one corked write, uncopied. And with PIPELINING the envelope goes out in one write too (see _setEnvelope).
+ * nodemailer's DataStream looks at every byte in JavaScript and writes each chunk of the message
+ * to the socket on its own. This one does the same job (a dot at the start of a line is doubled,
+ * a bare LF or CR becomes CRLF, the message ends with CRLF "." CRLF) by searching line breaks with
+ * Buffer.indexOf, and hands the socket the message's chunks and its end in one corked write,
+ * uncopied. bench/smtp-overrides.ts measures it against nodemailer's own method (kept because it
+ * is worth far more than 15 % of throughput; BENCHMARKS.md); the `_setEnvelope` override that
+ * pipelined the envelope went when nodemailer 10 began to pipeline it itself.
  *
- * These override internal methods: tests/delivery/smtp-pool.test.ts sends dot lines, bare LFs and
- * refused envelopes through a real server, so a nodemailer upgrade that changes them cannot pass
- * unnoticed.
+ * tests/delivery/smtp-pool.test.ts holds it to nodemailer's DataStream byte for byte and sends dot
+ * lines, bare line breaks and refused envelopes through a real server, so a nodemailer upgrade that
+ * changes the private method cannot pass unnoticed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
-const CRLF = Buffer.from('\r\n');
+const CR_BUF = Buffer.from('\r');
+const LF_BUF = Buffer.from('\n');
+const LF_DOT = Buffer.from('\n.');
 const DOT_BUF = Buffer.from('.');
 
 /**
- * Dot-stuffing of one chunk, given the last byte of the previous one: the pieces to write (the
- * chunk itself, uncopied, when it needs nothing) and this chunk's last byte.
+ * Dot-stuffing of one chunk, given the last byte of the previous one (LF at the start of the
+ * message): the pieces to write (the chunk itself, uncopied, when it needs nothing) and this
+ * chunk's last byte. The same rules as nodemailer's DataStream: a bare LF gets its CR, a bare CR
+ * its LF (and a dot after it is stuffed, as a receiver that ends lines at a lone CR would see a
+ * line start there: SMTP smuggling), a dot at the start of a line is doubled.
  */
 export function stuffChunk(chunk: Buffer, last: number): { out: Buffer[]; last: number } {
   if (chunk.length === 0) return { out: [], last };
   const parts: Buffer[] = [];
   let from = 0;
-  if (chunk[0] === DOT && last === LF) parts.push(DOT_BUF);
-  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-    if ((i > 0 ? chunk[i - 1] : last) !== CR) {
-      parts.push(chunk.subarray(from, i), CRLF);
-      from = i + 1;
-    }
-    if (chunk[i + 1] === DOT) {
-      parts.push(chunk.subarray(from, i + 1), DOT_BUF);
-      from = i + 1;
+  if (last === CR && chunk[0] !== LF) parts.push(chunk[0] === DOT ? LF_DOT : LF_BUF);
+  else if (last === LF && chunk[0] === DOT) parts.push(DOT_BUF);
+  let cr = chunk.indexOf(CR);
+  let lf = chunk.indexOf(LF);
+  while (cr !== -1 || lf !== -1) {
+    if (lf === -1 || (cr !== -1 && cr < lf)) {
+      // A CR at the chunk's end is settled by the next chunk's first byte (above).
+      const next = chunk[cr + 1];
+      if (next !== undefined && next !== LF) {
+        parts.push(chunk.subarray(from, cr + 1), next === DOT ? LF_DOT : LF_BUF);
+        from = cr + 1;
+      }
+      cr = chunk.indexOf(CR, cr + 1);
+    } else {
+      if ((lf > 0 ? chunk[lf - 1] : last) !== CR) {
+        parts.push(chunk.subarray(from, lf), CR_BUF);
+        from = lf;
+      }
+      if (chunk[lf + 1] === DOT) {
+        parts.push(chunk.subarray(from, lf + 1), DOT_BUF);
+        from = lf + 1;
+      }
+      lf = chunk.indexOf(LF, lf + 1);
     }
   }
   if (parts.length === 0) return { out: [chunk], last: chunk[chunk.length - 1]! };
   parts.push(chunk.subarray(from));
   return { out: parts.filter((p) => p.length > 0), last: chunk[chunk.length - 1]! };
+}
+
+/**
+ * Dot-stuffed forms of big chunks seen before: the pre-encoded pieces of an Issue's body are the
+ * same Buffers in every Subscriber's message (delivery/message.ts), so each is searched once per
+ * send instead of once per message; only the small personal pieces are searched every time.
+ */
+const STUFFED = new WeakMap<Buffer, { last: number; out: Buffer[] }>();
+
+function stuffCached(chunk: Buffer, last: number): { out: Buffer[]; last: number } {
+  if (chunk.length < 1024) return stuffChunk(chunk, last);
+  const seen = STUFFED.get(chunk);
+  if (seen && seen.last === last) return { out: seen.out, last: chunk[chunk.length - 1]! };
+  const r = stuffChunk(chunk, last);
+  STUFFED.set(chunk, { last, out: r.out });
+  return r;
 }
 
 /** What ends the data: CRLF "." CRLF, with the CRLF only when the message does not end a line. */
@@ -80,7 +118,7 @@ class SocketWriter {
     socket.cork();
   }
   write(chunk: Buffer | string): boolean {
-    const r = stuffChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this.#last);
+    const r = stuffCached(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this.#last);
     this.#last = r.last;
     for (const b of r.out) {
       this.outByteCount += b.length;
@@ -95,86 +133,21 @@ class SocketWriter {
   }
 }
 
+/** The private members of nodemailer's SMTPConnection that _createSendStream uses (as nodemailer's own does). */
 type Internals = {
-  options: { lmtp?: boolean; debug?: boolean; transactionLog?: boolean };
+  options: { lmtp?: boolean; debug?: boolean };
   _responseActions: ((str: string) => void)[];
   _actionSMTPStream(str: string, cb: (err: Error | null, str?: string) => void): void;
-  _socket: NodeJS.WritableStream & { destroyed?: boolean };
-  _destroyed: boolean;
-  _supportedExtensions: string[];
-  _ehloLines?: string[];
-  _envelope: unknown;
-  _formatError(message: string, type: string, response: string | false, command: string): Error;
+  _socket: NodeJS.WritableStream;
 };
 
-type EnvelopeCallback = (err: Error | null, info?: { accepted: string[]; rejected: string[]; ehlo?: string[] }) => void;
-
-/** SMTPConnection whose DATA goes through DotStuffer (LMTP and debug logging keep nodemailer's). */
+/** SMTPConnection whose DATA is dot-stuffed by stuffChunk straight into the corked socket (LMTP and debug logging keep nodemailer's stream). */
 export class FastSMTPConnection extends SMTPConnection {
   /** Called once the whole message, final dot included, has been handed to the socket. */
   onDataHandedOver: (() => void) | null = null;
 
-  /**
-   * With PIPELINING (RFC 2920), MAIL FROM, RCPT TO and DATA go out in one write and their replies
-   * are read in order, instead of one round trip each: for the one-recipient, plain-ASCII envelopes
-   * Sudi sends. Anything else (several recipients, DSN, SMTPUTF8, no PIPELINING) is nodemailer's.
-   * Replies keep nodemailer's error shape (code EENVELOPE, command MAIL FROM / RCPT TO / DATA).
-   */
-  _setEnvelope(envelope: { from?: string; to?: string[]; dsn?: unknown; size?: number; use8BitMime?: boolean; requireTLSExtensionEnabled?: boolean }, callback: EnvelopeCallback): void {
-    const self = this as unknown as Internals;
-    const from = String(envelope.from ?? '').trim();
-    const to = (envelope.to ?? []).map((t) => String(t).trim());
-    const simple =
-      self._supportedExtensions.includes('PIPELINING') &&
-      !self.options.lmtp &&
-      to.length === 1 &&
-      !envelope.dsn &&
-      !envelope.use8BitMime &&
-      !envelope.requireTLSExtensionEnabled &&
-      /^[\x21-\x7e]*$/.test(from) &&
-      !/[<>]/.test(from) &&
-      /^[\x21-\x7e]+$/.test(to[0]!) &&
-      !/[<>]/.test(to[0]!);
-    if (!simple || self._destroyed || self._socket.destroyed) {
-      (SMTPConnection.prototype as unknown as { _setEnvelope(e: unknown, cb: EnvelopeCallback): void })._setEnvelope.call(this, envelope, callback);
-      return;
-    }
-    const rcpt = to[0]!;
-    self._envelope = { ...envelope, from, to, rcptQueue: [], rejected: [], rejectedErrors: [], accepted: [] };
-    let failed: Error | null = null;
-    const fail = (err: Error) => {
-      if (failed) return;
-      failed = err;
-      callback(err);
-    };
-    self._responseActions.push((str) => {
-      if (str.charAt(0) !== '2') fail(self._formatError('Mail command failed', 'EENVELOPE', str, 'MAIL FROM'));
-    });
-    self._responseActions.push((str) => {
-      if (failed) return;
-      if (str.charAt(0) !== '2') {
-        const err = Object.assign(self._formatError("Can't send mail - all recipients were rejected", 'EENVELOPE', str, 'RCPT TO'), { rejected: [rcpt] });
-        fail(err);
-      }
-    });
-    self._responseActions.push((str) => {
-      if (failed) {
-        // A server that answers 354 after refusing the envelope must still see the data end.
-        if (/^3/.test(str)) {
-          self._responseActions.push(() => {});
-          self._socket.write('.\r\n');
-        }
-        return;
-      }
-      if (!/^[23]/.test(str)) return fail(self._formatError('Data command failed', 'EENVELOPE', str, 'DATA'));
-      callback(null, { accepted: [rcpt], rejected: [], ...(self._ehloLines?.length ? { ehlo: self._ehloLines } : {}) });
-    });
-    const size = envelope.size && self._supportedExtensions.includes('SIZE') ? ` SIZE=${envelope.size}` : '';
-    self._socket.write(`MAIL FROM:<${from}>${size}\r\nRCPT TO:<${rcpt}>\r\nDATA\r\n`);
-  }
-
   _createSendStream(callback: (err: Error | null, str?: string) => void): Transform {
-    const self = this as unknown as Internals & { constructor: typeof SMTPConnection };
+    const self = this as unknown as Internals;
     if (self.options.lmtp || self.options.debug) {
       const stream = (SMTPConnection.prototype as unknown as { _createSendStream(cb: typeof callback): Transform })._createSendStream.call(this, callback);
       stream.once('end', () => this.onDataHandedOver?.());

@@ -18,7 +18,7 @@
  * Every chunk is a run of whole lines (ending with CRLF) of at most 76 characters, so chunks can be
  * DKIM-canonicalized one by one (see dkim.ts).
  */
-import * as qp from 'nodemailer/lib/qp/index.js';
+import * as qp from 'libqp';
 
 export type TransferEncoding = 'base64' | 'quoted-printable';
 

@@ -6,11 +6,11 @@
  * `=XX` (3 bytes → 9), base64 writes every 3 bytes as 4. nodemailer's own choice compares Latin
  * letters with non-Latin characters; for an HTML part the markup's letters outvote the Chinese text
  * and it picks quoted-printable, the bigger one. So we measure both with nodemailer's encoders and
- * take the smaller; the delivery code passes the choice on:
- *   html: { content, contentTransferEncoding: chooseTransferEncoding(content) }
+ * take the smaller; the delivery code (delivery/message.ts) uses the choice.
  */
-import * as base64 from 'nodemailer/lib/base64/index.js';
-import * as qp from 'nodemailer/lib/qp/index.js';
+// libbase64 and libqp: the encoders nodemailer's own are copies of (same output, byte for byte).
+import * as base64 from 'libbase64';
+import * as qp from 'libqp';
 
 export type TransferEncoding = 'base64' | 'quoted-printable';
 

@@ -13,12 +13,12 @@ import type { Issue, Lang } from '../model.ts';
 import { emailSizes, chooseTransferEncoding, type EmailSizes, type TransferEncoding } from './email-size.ts';
 import { buildView, pick, subjectOf, preheaderOf } from './email-view.ts';
 import { escapeHtml } from './html-text.ts';
-import { HTML_PLACEHOLDERS, rememberSplit, TEXT_PLACEHOLDERS } from './personalize.ts';
+import { HTML_PLACEHOLDERS, personalParts, TEXT_PLACEHOLDERS } from './personalize.ts';
 import { getTemplates, type HelperMap } from './templates.ts';
 import { tidyText, underline } from './text.ts';
 
 export { emailSizes, chooseTransferEncoding, type EmailSizes, type TransferEncoding };
-export { HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS, personalize, personalizeBytes, type PersonalValues } from './personalize.ts';
+export { HTML_PLACEHOLDERS, TEXT_PLACEHOLDERS, personalize, type PersonalValues } from './personalize.ts';
 
 export interface RenderedEmail {
   issueId: string;
@@ -88,7 +88,7 @@ export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promi
     text,
     htmlBytes: Buffer.byteLength(html, 'utf8'),
   };
-  rememberSplit(rendered);
+  personalParts(rendered); // split now, so the first message costs no more than the others
   return rendered;
 }
 

@@ -1,7 +1,10 @@
 /**
- * Per-Subscriber values into a rendered email, in microseconds: the HTML and text are split at the
- * placeholders once per RenderedEmail (kept in a WeakMap, so a copied rendering is split on first
- * use), and each message is a few joins.
+ * Per-Subscriber values into a rendered email: the one personalization of Sudi. The HTML and text
+ * are split at the placeholders once per RenderedEmail (kept in a WeakMap, so a copied rendering,
+ * such as one that came from the render child process, is split on first use); per Subscriber only
+ * the values are checked and escaped. The delivery engine (delivery/message.ts) puts those values
+ * between the transfer-encoded pieces (delivery/spliced-body.ts); `personalize` joins them as
+ * strings for the preview and the tests.
  *
  * Placeholders cannot be forged by issue content: the HTML tokens start with `{`, which content
  * never yields (html-text.ts encodes every brace), and the text tokens contain U+FFFF, a
@@ -30,25 +33,37 @@ export const TEXT_PLACEHOLDERS: Readonly<Placeholders> = {
   preferencesUrl: '\uFFFF{sudi:preferences-url}\uFFFF',
 };
 
-interface Split {
+/** One part cut at its placeholders: statics[0] value[0] statics[1] … statics[n], slots[i] names value[i]. */
+export interface SplitPart {
+  readonly statics: readonly string[];
+  readonly slots: readonly Slot[];
+}
+
+export interface PersonalParts {
+  readonly html: SplitPart;
+  readonly text: SplitPart;
+}
+
+/** A Subscriber's values in slot order: HTML-escaped for the HTML part, verbatim for the text part. */
+export interface SlotValues {
   html: string[];
-  htmlSlots: Slot[];
   text: string[];
-  textSlots: Slot[];
-  /** The same segments as UTF-8, made on the first personalizeBytes call. */
-  bytes?: { html: Buffer[]; text: Buffer[] };
 }
 
-/** Split points are computed once per RenderedEmail (also for a copy: computed on first use). */
-const SPLITS = new WeakMap<RenderedEmail, Split>();
+const SPLITS = new WeakMap<RenderedEmail, PersonalParts>();
 
-/** Splits a fresh rendering right away, so the first message costs no more than the others. */
-export function rememberSplit(rendered: RenderedEmail): void {
-  SPLITS.set(rendered, splitRendered(rendered));
+/** The rendering cut at its placeholders, computed once per RenderedEmail object. */
+export function personalParts(rendered: RenderedEmail): PersonalParts {
+  let parts = SPLITS.get(rendered);
+  if (!parts) {
+    parts = { html: splitOn(rendered.html, HTML_PLACEHOLDERS), text: splitOn(rendered.text, TEXT_PLACEHOLDERS) };
+    SPLITS.set(rendered, parts);
+  }
+  return parts;
 }
 
-function splitOn(s: string, tokens: Readonly<Placeholders>): { parts: string[]; slots: Slot[] } {
-  const parts: string[] = [];
+function splitOn(s: string, tokens: Readonly<Placeholders>): SplitPart {
+  const statics: string[] = [];
   const slots: Slot[] = [];
   let at = 0;
   for (;;) {
@@ -62,80 +77,41 @@ function splitOn(s: string, tokens: Readonly<Placeholders>): { parts: string[]; 
       }
     }
     if (slot === undefined) break;
-    parts.push(s.slice(at, next));
+    statics.push(s.slice(at, next));
     slots.push(slot);
     at = next + tokens[slot].length;
   }
-  parts.push(s.slice(at));
-  return { parts, slots };
-}
-
-function splitRendered(r: RenderedEmail): Split {
-  const h = splitOn(r.html, HTML_PLACEHOLDERS);
-  const t = splitOn(r.text, TEXT_PLACEHOLDERS);
-  return { html: h.parts, htmlSlots: h.slots, text: t.parts, textSlots: t.slots };
+  statics.push(s.slice(at));
+  return { statics, slots };
 }
 
 const SAFE_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f\uFFFF]+$/i;
 
 /**
- * Fills one Subscriber's URLs into a rendered email: escaped for HTML (attribute and text alike)
- * in `html`, verbatim in `text`. Both URLs must be absolute http(s) URLs without spaces or
- * control characters (a newline would let a value break out of its line in the text part).
+ * One Subscriber's values for the places of `parts`. Both URLs must be absolute http(s) URLs
+ * without spaces or control characters (a newline would let a value break out of its line in the
+ * text part, or out of a header).
  */
-export function personalize(rendered: RenderedEmail, values: PersonalValues): { html: string; text: string } {
-  checkValues(values);
-  const split = splitOf(rendered);
-  const escaped = { unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl) };
-  let html = split.html[0] as string;
-  for (let i = 0; i < split.htmlSlots.length; i++) html += escaped[split.htmlSlots[i] as Slot] + (split.html[i + 1] as string);
-  let text = split.text[0] as string;
-  for (let i = 0; i < split.textSlots.length; i++) text += values[split.textSlots[i] as Slot] + (split.text[i + 1] as string);
-  return { html, text };
-}
-
-/**
- * personalize, as UTF-8 bytes ready for the wire: the segments are encoded once per RenderedEmail,
- * so a message costs one copy instead of encoding ~30 KB of mostly two-byte (Chinese) text.
- */
-export function personalizeBytes(rendered: RenderedEmail, values: PersonalValues): { html: Buffer; text: Buffer } {
-  checkValues(values);
-  const split = splitOf(rendered);
-  split.bytes ??= {
-    html: split.html.map((s) => Buffer.from(s, 'utf8')),
-    text: split.text.map((s) => Buffer.from(s, 'utf8')),
-  };
-  const htmlValues = { unsubscribeUrl: Buffer.from(escapeHtml(values.unsubscribeUrl)), preferencesUrl: Buffer.from(escapeHtml(values.preferencesUrl)) };
-  const textValues = { unsubscribeUrl: Buffer.from(values.unsubscribeUrl), preferencesUrl: Buffer.from(values.preferencesUrl) };
-  return { html: join(split.bytes.html, split.htmlSlots, htmlValues), text: join(split.bytes.text, split.textSlots, textValues) };
-}
-
-function join(parts: Buffer[], slots: Slot[], values: Record<Slot, Buffer>): Buffer {
-  const list: Buffer[] = [parts[0] as Buffer];
-  let length = (parts[0] as Buffer).length;
-  for (let i = 0; i < slots.length; i++) {
-    const v = values[slots[i] as Slot];
-    const next = parts[i + 1] as Buffer;
-    list.push(v, next);
-    length += v.length + next.length;
-  }
-  return Buffer.concat(list, length);
-}
-
-function checkValues(values: PersonalValues): void {
+export function slotValues(parts: PersonalParts, values: PersonalValues): SlotValues {
   for (const name of SLOTS) {
     const v = values[name];
     if (typeof v !== 'string' || !SAFE_URL.test(v) || !HTTP_URL.test(v)) {
       throw new SudiError('E_CONFIG', `${name} ${JSON.stringify(v)} is not an absolute http(s) URL without spaces (expected e.g. https://news.example.org/unsubscribe/TOKEN; check SITE_URL)`);
     }
   }
+  const escaped: PersonalValues = { unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl) };
+  return { html: parts.html.slots.map((s) => escaped[s]), text: parts.text.slots.map((s) => values[s]) };
 }
 
-function splitOf(rendered: RenderedEmail): Split {
-  let split = SPLITS.get(rendered);
-  if (!split) {
-    split = splitRendered(rendered);
-    SPLITS.set(rendered, split);
-  }
-  return split;
+/** The personalized HTML and text as strings (what a Subscriber's mail decodes to). */
+export function personalize(rendered: RenderedEmail, values: PersonalValues): { html: string; text: string } {
+  const parts = personalParts(rendered);
+  const v = slotValues(parts, values);
+  return { html: join(parts.html, v.html), text: join(parts.text, v.text) };
+}
+
+function join(part: SplitPart, values: readonly string[]): string {
+  let s = part.statics[0]!;
+  for (let i = 0; i < values.length; i++) s += values[i]! + part.statics[i + 1]!;
+  return s;
 }

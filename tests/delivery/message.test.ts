@@ -197,4 +197,19 @@ describe('issue messages', () => {
       }
     }
   });
+
+  it('DKIM for an internationalized domain: d= in A-labels, and mailauth finds the key there', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const dkim = createDkimSigner({ domain: '速递.example', selector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    const resolver = async (name: string, type: string) => {
+      if (name === 'sel._domainkey.xn--e93aza.example' && type === 'TXT') return [[`v=DKIM1; k=rsa; p=${p}`]];
+      throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+    };
+    const factory = createMessageFactory(await renderEmail(issue, { config, now: NOW, lang: 'en' }), { config, secret: SECRET, dkim });
+    const bytes = raw(factory.build({ subscriberId: 7, email: 'g@example.org' }, { now: NOW }).raw);
+    expect(bytes.toString('latin1')).toMatch(/^DKIM-Signature: [^]*?\bd=xn--e93aza\.example;/);
+    const result = await dkimVerify(bytes, { resolver } as never);
+    expect(result.results[0]!.status.result, JSON.stringify(result.results[0]!.status)).toBe('pass');
+  });
 });

@@ -4,6 +4,8 @@
  * connection usable.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+// nodemailer's own dot-stuffer: the override must write exactly what it would.
+import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import { DotStuffer } from '../../src/delivery/smtp-connection.ts';
 import { smtpPoolTransport } from '../../src/delivery/smtp-pool.ts';
 import type { Transport } from '../../src/delivery/transport.ts';
@@ -42,18 +44,58 @@ it('a message larger than the socket buffers arrives whole (no stall between str
   expect(smtp.messages[0]!.raw.equals(Buffer.from(body))).toBe(true);
 });
 
+const through = async (stream: NodeJS.ReadWriteStream, pieces: Buffer[]): Promise<string> => {
+  const out: Buffer[] = [];
+  stream.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise((r) => stream.on('end', r));
+  for (const p of pieces) stream.write(p);
+  stream.end();
+  await done;
+  return Buffer.concat(out).toString('latin1');
+};
+
 it('DotStuffer: same result as the byte loop for bare LFs and dots, chunk boundaries anywhere', async () => {
   const input = Buffer.from('a\n.b\r\n.\n..c\nd\r\n');
   for (let cut = 0; cut <= input.length; cut++) {
-    const s = new DotStuffer();
-    const out: Buffer[] = [];
-    s.on('data', (c: Buffer) => out.push(c));
-    const done = new Promise((r) => s.on('end', r));
-    s.write(input.subarray(0, cut));
-    s.end(input.subarray(cut));
-    await done;
-    expect(Buffer.concat(out).toString(), `cut at ${cut}`).toBe('a\r\n..b\r\n..\r\n...c\r\nd\r\n.\r\n');
+    const got = await through(new DotStuffer(), [input.subarray(0, cut), input.subarray(cut)]);
+    expect(got, `cut at ${cut}`).toBe('a\r\n..b\r\n..\r\n...c\r\nd\r\n.\r\n');
   }
+});
+
+it("DotStuffer writes what nodemailer's DataStream writes: dots, bare CR and LF, any chunking", async () => {
+  // Inputs over the four bytes that matter (plus one that does not), split into random chunks.
+  let seed = 42;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const alphabet = ['a', '.', '\r', '\n', '\r\n'];
+  for (let round = 0; round < 400; round++) {
+    const input = Buffer.from(Array.from({ length: 1 + rand(24) }, () => alphabet[rand(alphabet.length)]).join(''), 'latin1');
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < input.length; ) {
+      const len = 1 + rand(5);
+      pieces.push(input.subarray(at, at + len));
+      at += len;
+    }
+    const theirs = await through(new DataStream(), pieces);
+    expect(await through(new DotStuffer(), pieces), JSON.stringify(input.toString('latin1'))).toBe(theirs);
+  }
+});
+
+it('a big chunk shared by several messages (as the static body pieces are) is stuffed for where it stands each time', async () => {
+  const shared = Buffer.from(`.dot first\r\n${'x'.repeat(2000)}\r\n.dot again\r\n`);
+  const bodies = [
+    [Buffer.from('Subject: a\r\n\r\n'), shared], // the shared chunk starts a line: its first dot is stuffed
+    [Buffer.from('Subject: b\r\n\r\nno break:'), shared], // it does not: no stuffing there
+    [Buffer.from('Subject: c\r\n\r\n'), shared],
+  ];
+  for (const [i, body] of bodies.entries()) expect(await transport.send(msg(`shared${i}@example.org`, body))).toMatchObject({ accepted: true });
+  expect(smtp.messages.map((m) => m.raw.toString())).toEqual(bodies.map((b) => Buffer.concat(b).toString()));
+});
+
+it('a bare CR before a dot cannot end the data early (SMTP smuggling): the server gets the whole message', async () => {
+  const r = await transport.send(msg('cr@example.org', [Buffer.from('Subject: cr\r\n\r\nfirst\r.\rsecond\r\n')]));
+  expect(r.accepted).toBe(true);
+  // The lone CRs became line breaks and the dot after one was stuffed, so it is still text.
+  expect(smtp.messages[0]!.raw.toString('latin1')).toBe('Subject: cr\r\n\r\nfirst\r\n.\r\nsecond\r\n');
 });
 
 it('reports the stage: refused at RCPT (connection kept), refused after DATA, lost after DATA (maybe delivered)', async () => {

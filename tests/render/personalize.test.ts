@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSudiError } from '../../src/errors.ts';
-import { HTML_PLACEHOLDERS, personalize, personalizeBytes, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
+import { HTML_PLACEHOLDERS, personalize, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
+import { personalParts, slotValues } from '../../src/render/personalize.ts';
 import { escapeHtml } from '../../src/render/html-text.ts';
 import { adversarialIssue, NOW, seedIssue, testConfig } from './fixtures.ts';
 
@@ -73,13 +74,14 @@ describe('personalize', () => {
     expect(personalize(rendered, bob)).toEqual(byReplace);
   });
 
-  it('personalizeBytes gives the UTF-8 bytes of personalize, for every recipient', async () => {
+  it('the values the delivery engine splices in are the ones personalize joins, in slot order', async () => {
     const rendered = await renderEmail(adversarialIssue(), { config: testConfig(), now: NOW });
-    for (const who of [alice, bob, alice]) {
-      const s = personalize(rendered, who);
-      const b = personalizeBytes(rendered, who);
-      expect(b.html.equals(Buffer.from(s.html, 'utf8'))).toBe(true);
-      expect(b.text.equals(Buffer.from(s.text, 'utf8'))).toBe(true);
+    const parts = personalParts(rendered);
+    for (const who of [alice, bob]) {
+      const v = slotValues(parts, who);
+      const join = (statics: readonly string[], values: string[]) => statics.map((s, i) => s + (values[i] ?? '')).join('');
+      expect(join(parts.html.statics, v.html)).toBe(personalize(rendered, who).html);
+      expect(join(parts.text.statics, v.text)).toBe(personalize(rendered, who).text);
     }
   });
 
@@ -105,7 +107,7 @@ describe('personalize', () => {
       expect(isSudiError(err) && err.code === 'E_CONFIG').toBe(true);
       err = undefined;
       try {
-        personalizeBytes(rendered, { ...alice, preferencesUrl: bad });
+        slotValues(personalParts(rendered), { ...alice, preferencesUrl: bad });
       } catch (e) {
         err = e;
       }
