@@ -33,7 +33,7 @@ beforeAll(async () => {
     const status = SUBSCRIBER_STATUSES[i % SUBSCRIBER_STATUSES.length]!;
     const s = await store.insertSubscriber({ email: `s${i}@example.org`, status: status === 'pending' ? 'pending' : 'active', lang: (['zh', 'en', 'both'] as const)[i % 3]!, source: i % 2 ? 'web' : 'import:list.csv', now: at(i) });
     if (status !== 'pending' && status !== 'active') await store.setSubscriberStatus(s.id, status, at(1000 + i));
-    if (i % 7 === 0) await store.claimConfirmationSlot(s.id, at(2000), at(0));
+    if (i % 7 === 0) await store.queueConfirmation(s.id, { now: at(2000), notBefore: at(0), messageId: `<confirm.${i}@sudi.example>` });
     if (i % 50 === 49) await store.deleteSubscriber(s.id);
   }
   await store.startSend('2024-04-15', { trigger: 'schedule', now: at(5000) });

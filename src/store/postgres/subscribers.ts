@@ -58,16 +58,6 @@ export function postgresSubscriberStore(pool: Pool) {
       if (sets.length === 0) return get(id);
       return one(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = $2 WHERE id = $1 RETURNING *`, params);
     },
-    async claimConfirmationSlot(id, now, notBefore) {
-      // The condition is in the UPDATE's WHERE: concurrent callers queue on the row lock and each
-      // re-evaluates it after the previous one commits, so exactly one sees a change.
-      const r = await pool.query(
-        `UPDATE subscribers SET confirmation_sent_at = $2
-         WHERE id = $1 AND (confirmation_sent_at IS NULL OR confirmation_sent_at < $3)`,
-        [id, now.getTime(), notBefore.getTime()],
-      );
-      return r.rowCount === 1;
-    },
     async deleteSubscriber(id) {
       return (await pool.query('DELETE FROM subscribers WHERE id = $1', [id])).rowCount === 1;
     },

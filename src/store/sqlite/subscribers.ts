@@ -29,10 +29,6 @@ export function sqliteSubscriberStore(db: Db) {
       ];
     }),
   ) as Record<SubscriberStatus, ReturnType<typeof db.prepare<{ id: number; now: number }, Row>>>;
-  const claimSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
-    `UPDATE subscribers SET confirmation_sent_at = @now
-     WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
-  );
   const del = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
   const list = db.prepare<{ status: string | null; afterId: number; limit: number }, Row>(
     `SELECT * FROM subscribers WHERE (@status IS NULL OR status = @status) AND id > @afterId ORDER BY id LIMIT @limit`,
@@ -77,11 +73,6 @@ export function sqliteSubscriberStore(db: Db) {
       if (sets.length === 0) return get(id);
       const r = db.prepare<Record<string, unknown>, Row>(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = @now WHERE id = @id RETURNING *`).get(params);
       return r ? subscriberFromRow(r) : null;
-    },
-    async claimConfirmationSlot(id, now, notBefore) {
-      // One UPDATE with the condition in its WHERE: SQLite serialises writers, so of many callers
-      // racing for the same row exactly one sees a change.
-      return claimSlot.run({ id, now: now.getTime(), notBefore: notBefore.getTime() }).changes === 1;
     },
     async deleteSubscriber(id) {
       return del.run(id).changes === 1;
