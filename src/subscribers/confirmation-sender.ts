@@ -83,7 +83,7 @@ async function attempt(deps: ConfirmationSenderDeps, owner: string, q: QueuedCon
     outcome = confirmationOutcome(q, { accepted: false, code: null, response }, deps.now());
   }
   await deps.store.settleConfirmation(q.subscriberId, owner, outcome);
-  return { subscriberId: q.subscriberId, email: s.email, outcome: outcome.kind, response };
+  return { subscriberId: q.subscriberId, email: s.email, outcome: outcome.kind, response: outcome.kind === 'done' ? response : outcome.error };
 }
 
 /** Senders on this host that hold leases and no longer exist (killed): their mail is taken over now. */
