@@ -9,6 +9,7 @@
  * URLs (SMTP_URL, DATABASE_URL) without their password.
  */
 import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { isTimeZone } from './time.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -70,14 +71,7 @@ export const languageTag: Check = withoutControls(
   'a language tag',
 );
 
-export const timeZone: Check = (v) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: v });
-    return null;
-  } catch {
-    return 'is not a time zone (expected an IANA name such as Asia/Shanghai or UTC)';
-  }
-};
+export const timeZone: Check = (v) => (isTimeZone(v) ? null : 'is not a time zone (expected an IANA name such as Asia/Shanghai or UTC)');
 
 export const path_: Check = withoutControls(null, 'a path');
 

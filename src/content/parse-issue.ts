@@ -4,6 +4,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { readyPlaceholders } from './placeholders.ts';
 import { SudiError } from '../errors.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
 
@@ -84,11 +85,17 @@ export function validateIssue(fileName: string, text: string): { issue: Issue } 
       message: `is ${start} but the file is named ${baseName} (expected ${nameMatch[1]}, or rename the file to ${start}.md)`,
     });
   }
+  const body = text.slice(fm[0].length).replace(/\r\n/g, '\n').trim();
+  // The note's first line: the lines of the front matter block, then any blank lines before it.
+  const newlines = (s: string) => s.split('\n').length - 1;
+  const noteLine = newlines(fm[0]) + newlines(/^\s*/.exec(text.slice(fm[0].length))![0]) + 1;
+  for (const p of readyPlaceholders(data as Record<string, unknown>, body)) {
+    problems.push({ line: p.path ? lineOf(doc, lineCounter, p.path) + lineOffset : noteLine, path: p.path?.join('.') ?? 'note', message: p.message });
+  }
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
     return { problems };
   }
-  const body = text.slice(fm[0].length).replace(/\r\n/g, '\n').trim();
   return { issue: { ...result.data, id: nameMatch[1] as string, note: body, source: fileName } };
 }
 
