@@ -3,7 +3,7 @@
  * CLI: exit 2 naming the key and what a valid value looks like; a CR/LF never gets through; and no
  * error ever prints a secret (SECRET, ADMIN_TOKEN, the SMTP or database password).
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, tempDir } from '../helpers/run-cli.ts';
@@ -89,6 +89,15 @@ describe('no error prints a secret', () => {
     expect(p.stderr()).toMatch(/LIST_ID: contains a control character/);
     expect(p.stderr()).toMatch(/SECRET: is too short \(expected at least 32 characters\) \(got 17 characters, not shown\)/);
     expect(p.stderr()).not.toContain('hunter2');
+    expect(p.stdout()).not.toMatch(/serving/);
+  });
+
+  it('as a real process: `sudi serve` with a DKIM key file that is not a key exits 2 at start, naming the file, showing none of it', async () => {
+    await writeFile(path.join(project.dir, 'dkim.pem'), '-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL-hunter2\n-----END PRIVATE KEY-----\n');
+    const p = spawnSudi(['serve', '--no-build'], { cwd: project.dir, env: { ...BASE, PORT: '0', ...DKIM } });
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr()).toMatch(/DKIM_PRIVATE_KEY_FILE .*dkim\.pem is not a PEM private key/);
+    expect(p.stderr() + p.stdout()).not.toMatch(/hunter2|TOP-SECRET/);
     expect(p.stdout()).not.toMatch(/serving/);
   });
 });
