@@ -80,8 +80,19 @@ export interface ClaimedDelivery extends Delivery {
 export interface SubscriberStore {
   findSubscriberByEmail(email: string): Promise<Subscriber | null>;
   getSubscriber(id: number): Promise<Subscriber | null>;
-  /** Inserts a Subscriber; throws SudiError E_CONFLICT if the email exists. */
-  insertSubscriber(s: { email: string; status: SubscriberStatus; lang: Lang; source: string; now: Date }): Promise<Subscriber>;
+  /**
+   * Inserts a Subscriber; throws SudiError E_CONFLICT if the email exists. With `confirmation` (a
+   * pending sign-up), the same transaction takes the 24-hour slot (confirmationSentAt = now) and
+   * queues the confirmation mail (see ConfirmationQueueStore): all three or none.
+   */
+  insertSubscriber(s: {
+    email: string;
+    status: SubscriberStatus;
+    lang: Lang;
+    source: string;
+    now: Date;
+    confirmation?: { messageId: string };
+  }): Promise<Subscriber>;
   /** Changes status (and the matching timestamp); returns the updated row, null if no such id. */
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<Subscriber | null>;
   updateSubscriber(id: number, patch: { lang?: Lang; source?: string }, now: Date): Promise<Subscriber | null>;

@@ -52,17 +52,20 @@ export async function subscribe(
 ): Promise<SubscribeResult> {
   const { store } = deps;
   let outcome: SubscribeOutcome;
+  const messageId = newConfirmationMessageId(deps.config.mailFrom);
   let s = await store.findSubscriberByEmail(input.email);
   if (!s) {
     try {
+      // A new sign-up: the pending Subscriber, its 24-hour slot and its mail in one transaction.
       s = await store.insertSubscriber({
         email: input.email,
         status: input.confirmed ? 'active' : 'pending',
         lang: input.lang ?? 'both',
         source: input.source,
         now,
+        confirmation: input.confirmed ? undefined : { messageId },
       });
-      outcome = 'created';
+      return { outcome: 'created', subscriber: s, queued: !input.confirmed };
     } catch (e) {
       // Two sign-ups for one new address at once: the other one inserted it; carry on as a repeat.
       if (!(e instanceof SudiError && e.code === 'E_CONFLICT')) throw e;
@@ -89,13 +92,10 @@ export async function subscribe(
     if (s.status !== 'active') s = (await store.setSubscriberStatus(s.id, 'active', now)) ?? s;
     return { outcome, subscriber: s, queued: false };
   }
-  // A crash between the insert above and this transaction answers nobody: the visitor's retry finds
-  // the pending Subscriber with its slot still free and queues the mail then.
-  const queued = await store.queueConfirmation(s.id, {
-    now,
-    notBefore: new Date(now.getTime() - CONFIRMATION_INTERVAL_MS),
-    messageId: newConfirmationMessageId(deps.config.mailFrom),
-  });
+  // A known address (pending, or back after leaving): the slot and the mail in one transaction. A
+  // crash between a status change above and this answers nobody: the visitor's retry finds the
+  // pending Subscriber with its slot still free and queues the mail then.
+  const queued = await store.queueConfirmation(s.id, { now, notBefore: new Date(now.getTime() - CONFIRMATION_INTERVAL_MS), messageId });
   return { outcome, subscriber: s, queued };
 }
 

@@ -107,6 +107,20 @@ export function subscriberStoreContract(makeStore: () => Promise<Store>, opts: S
       expect(await store.nextConfirmationDue()).toEqual(T0);
     });
 
+    it('insertSubscriber with a confirmation: the pending Subscriber, its slot and its queued mail together; a duplicate adds none of them', async () => {
+      const s = await store.insertSubscriber({ email: 'new@example.org', status: 'pending', lang: 'en', source: 'web', now: T0, confirmation: { messageId: '<n1@sudi.example>' } });
+      expect(s).toMatchObject({ status: 'pending', confirmationSentAt: T0 });
+      expect(await store.listQueuedConfirmations(10)).toMatchObject([{ subscriberId: s.id, issuedAt: T0, messageId: '<n1@sudi.example>', nextAttemptAt: T0 }]);
+      await expect(
+        store.insertSubscriber({ email: 'new@example.org', status: 'pending', lang: 'en', source: 'web', now: at(5), confirmation: { messageId: '<n2@sudi.example>' } }),
+      ).rejects.toMatchObject({ code: 'E_CONFLICT' });
+      expect(await store.listQueuedConfirmations(10)).toMatchObject([{ messageId: '<n1@sudi.example>' }]);
+      // Without one: no slot, nothing queued.
+      const plain = await add('plain@example.org');
+      expect(plain.confirmationSentAt).toBeNull();
+      expect(await store.listQueuedConfirmations(10)).toHaveLength(1);
+    });
+
     it('queueConfirmation is race-safe: of 50 concurrent calls (two connections) exactly one queues a mail', async () => {
       const s = await add('f@example.org');
       const other = opts.openSecond ? await opts.openSecond(store) : store;

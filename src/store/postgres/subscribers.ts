@@ -27,10 +27,16 @@ export function postgresSubscriberStore(pool: Pool) {
     async insertSubscriber(s) {
       const now = s.now.getTime();
       try {
+        // One statement, so one transaction: the Subscriber, and with a confirmation its slot and queued mail.
         const r = await one(
-          `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
-           VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING *`,
-          [s.email, s.status, s.lang, s.source, now, s.status === 'active' ? now : null],
+          `WITH s AS (
+             INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at, confirmation_sent_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING *),
+           q AS (
+             INSERT INTO confirmation_mails (subscriber_id, issued_at, message_id, attempts, next_attempt_at)
+             SELECT id, $5, $8::text, 0, $5 FROM s WHERE $8::text IS NOT NULL)
+           SELECT * FROM s`,
+          [s.email, s.status, s.lang, s.source, now, s.status === 'active' ? now : null, s.confirmation ? now : null, s.confirmation?.messageId ?? null],
         );
         return r!;
       } catch (e) {

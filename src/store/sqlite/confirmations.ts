@@ -7,18 +7,23 @@ import type { ConfirmationQueueStore } from '../store.ts';
 import type { Db } from './db.ts';
 import { confirmationFromRow, type ConfirmationRow as Row } from '../rows.ts';
 
-export function sqliteConfirmationStore(db: Db) {
-  const takeSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
-    `UPDATE subscribers SET confirmation_sent_at = @now
-     WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
-  );
+/** Queues a mail due at once; the caller's transaction has taken the slot. */
+export function prepareEnqueue(db: Db) {
   // A row left from an older slot (only possible for one leased at the moment it was given up) is replaced.
-  const enqueue = db.prepare<{ id: number; now: number; messageId: string }>(
+  return db.prepare<{ id: number; now: number; messageId: string }>(
     `INSERT INTO confirmation_mails (subscriber_id, issued_at, message_id, attempts, next_attempt_at)
      VALUES (@id, @now, @messageId, 0, @now)
      ON CONFLICT (subscriber_id) DO UPDATE SET issued_at = excluded.issued_at, message_id = excluded.message_id,
        attempts = 0, next_attempt_at = excluded.next_attempt_at, lease_until = NULL, lease_owner = NULL, last_error = NULL`,
   );
+}
+
+export function sqliteConfirmationStore(db: Db) {
+  const takeSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
+    `UPDATE subscribers SET confirmation_sent_at = @now
+     WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
+  );
+  const enqueue = prepareEnqueue(db);
   const queue = db.transaction((id: number, now: number, notBefore: number, messageId: string) => {
     if (takeSlot.run({ id, now, notBefore }).changes !== 1) return false;
     enqueue.run({ id, now, messageId });

@@ -4,6 +4,7 @@
  */
 import { SudiError } from '../../errors.ts';
 import type { SubscriberStatus, SubscriberStore } from '../store.ts';
+import { prepareEnqueue } from './confirmations.ts';
 import type { Db } from './db.ts';
 import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from '../rows.ts';
 
@@ -11,10 +12,18 @@ import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from
 export function sqliteSubscriberStore(db: Db) {
   const byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
   const byEmail = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email = ?');
-  const insert = db.prepare<[string, string, string, string, number, number, number | null], Row>(
-    `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  const insert = db.prepare<[string, string, string, string, number, number, number | null, number | null], Row>(
+    `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at, confirmation_sent_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   );
+  const enqueue = prepareEnqueue(db);
+  // The Subscriber, and with a confirmation its slot and queued mail: one transaction.
+  const insertTx = db.transaction((s: Parameters<SubscriberStore['insertSubscriber']>[0]) => {
+    const now = s.now.getTime();
+    const row = insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null, s.confirmation ? now : null)!;
+    if (s.confirmation) enqueue.run({ id: row.id, now, messageId: s.confirmation.messageId });
+    return row;
+  });
   // A move into the status it already has is a no-op: confirming twice keeps the first confirmed_at.
   const setStatus = Object.fromEntries(
     (Object.keys(STATUS_TIME_COLUMN) as SubscriberStatus[]).map((status) => {
@@ -51,9 +60,8 @@ export function sqliteSubscriberStore(db: Db) {
       return get(id);
     },
     async insertSubscriber(s) {
-      const now = s.now.getTime();
       try {
-        return subscriberFromRow(insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null)!);
+        return subscriberFromRow(insertTx.immediate(s));
       } catch (e) {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
