@@ -5,29 +5,30 @@
 import path from 'node:path';
 import { compile as compileProxyAddresses } from '@fastify/proxy-addr';
 import { z } from 'zod';
+import * as check from './config-values.ts';
 import { SudiError } from './errors.ts';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+/** A string setting that must pass `c` (config-values.ts: what reaches a header, address or URL). */
+const checked = (c: check.Check) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = c(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const optionalChecked = (c: check.Check) => z.preprocess(emptyToUndefined, checked(c).optional());
+const checkedOr = (c: check.Check, dflt: string) => z.preprocess(emptyToUndefined, checked(c).default(dflt));
 const intIn = (min: number, max: number, dflt: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(dflt));
 
 const EnvSchema = z.object({
-  SITE_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .url({ message: 'expected an absolute URL such as https://news.example.org/' })
-      .refine((v) => /^https?:/.test(v), { message: 'expected an http(s) URL' })
-      // Unset: the local server's own address (filled in from PORT below), so links work out of the box.
-      .optional(),
-  ),
-  SITE_TITLE: z.preprocess(emptyToUndefined, z.string().default('每周AI论文速递 · Sudi')),
-  SITE_DESCRIPTION: z.preprocess(emptyToUndefined, z.string().default('A weekly digest of AI papers, in Chinese and English.')),
-  SITE_LANGUAGE: z.preprocess(emptyToUndefined, z.string().default('zh-CN')),
-  SITE_AUTHOR: z.preprocess(emptyToUndefined, z.string().default('Sudi')),
+  // Unset: the local server's own address (filled in from PORT below), so links work out of the box.
+  SITE_URL: optionalChecked(check.url(['https:', 'http:'], 'https://news.example.org/', { bare: true })),
+  SITE_TITLE: checkedOr(check.headerText(200), '每周AI论文速递 · Sudi'),
+  SITE_DESCRIPTION: checkedOr(check.headerText(1000), 'A weekly digest of AI papers, in Chinese and English.'),
+  SITE_LANGUAGE: checkedOr(check.languageTag, 'zh-CN'),
+  SITE_AUTHOR: checkedOr(check.headerText(200), 'Sudi'),
   PORT: intIn(0, 65535, 8080),
-  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  HOST: checkedOr(check.listenHost, '127.0.0.1'),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -35,20 +36,20 @@ const EnvSchema = z.object({
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { message: 'expected sqlite:PATH or postgres://USER@HOST/DB' })
       .default('sqlite:data/sudi.db'),
   ),
-  SMTP_URL: optionalString,
+  SMTP_URL: optionalChecked(check.url(['smtp:', 'smtps:'], 'smtp://user:password@relay.example.org:587 or smtps://relay.example.org')),
   OUTBOX_DIR: z.preprocess(emptyToUndefined, z.string().default('outbox')),
-  MAIL_FROM: z.preprocess(emptyToUndefined, z.string().default('Sudi <digest@localhost>')),
-  LIST_ID: z.preprocess(emptyToUndefined, z.string().default('Sudi weekly AI papers <weekly.sudi.localhost>')),
+  MAIL_FROM: checkedOr(check.mailFrom, 'Sudi <digest@localhost>'),
+  LIST_ID: checkedOr(check.listId, 'Sudi weekly AI papers <weekly.sudi.localhost>'),
   SEND_RATE: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(0)),
   SEND_CONCURRENCY: intIn(1, 100, 4),
   LEASE_SECONDS: intIn(1, 86_400, 600),
   SCHEDULE: z.preprocess(emptyToUndefined, z.string().default('0 * * * *')),
-  TZ: z.preprocess(emptyToUndefined, z.string().default('Asia/Shanghai')),
-  SECRET: z.preprocess(emptyToUndefined, z.string().min(32, { message: 'expected at least 32 characters' }).optional()),
-  ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, { message: 'expected at least 16 characters' }).optional()),
-  DKIM_DOMAIN: optionalString,
-  DKIM_SELECTOR: optionalString,
-  DKIM_PRIVATE_KEY_FILE: optionalString,
+  TZ: checkedOr(check.timeZone, 'Asia/Shanghai'),
+  SECRET: optionalChecked(check.token(32)),
+  ADMIN_TOKEN: optionalChecked(check.token(16)),
+  DKIM_DOMAIN: optionalChecked(check.hostname),
+  DKIM_SELECTOR: optionalChecked(check.dkimSelector),
+  DKIM_PRIVATE_KEY_FILE: optionalChecked(check.path_),
   FEED_LIMIT: intIn(1, 1000, 20),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('data')),
   PUBLIC_DIR: z.preprocess(emptyToUndefined, z.string().default('public')),
@@ -107,7 +108,10 @@ export const BUNDLED_TEMPLATES_DIR = path.resolve(import.meta.dirname, '..', 'te
 export function parseConfig(env: Record<string, string | undefined>, cwd: string, overrides: { issuesDir?: string } = {}): Config {
   const r = EnvSchema.safeParse(env);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const problems = r.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${key}: ${i.message} (got ${check.shownValue(key, env[key])})`;
+    });
     throw new SudiError('E_CONFIG', 'invalid configuration; see .env.example', { problems });
   }
   const e = r.data;

@@ -2,14 +2,16 @@
  * The publish service: issues on disk → the Archive and Feeds on disk. `sudi build`, `sudi serve`
  * and the scheduler all call `buildAndWrite`, so there is one way to publish.
  *
- * Order matters for "a failed build changes nothing": every issue is validated and every template
- * compiled and rendered in memory before the first byte is written, and the write itself swaps a
- * complete folder in (write-output.ts).
+ * Order matters for "a failed build changes nothing": every issue is validated, every template
+ * compiled and rendered in memory (the email too, when asked: its checks, such as the required
+ * {{unsubscribeUrl}}, fail the build), before the first byte is written, and the write itself swaps
+ * a complete folder in (write-output.ts). Any failure says that nothing was published.
  */
 import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
 import { loadValidIssues } from './content/load-issues.ts';
 import type { Issue } from './model.ts';
+import { SudiError } from './errors.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
 import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
@@ -23,23 +25,29 @@ export interface BuildReport {
   scheduled: Issue[];
   drafts: Issue[];
   files: number;
+  /** With `emails`: the email size of each issue still worth checking, by issue id (see below). */
+  emailSizes: Map<string, IssueEmailSize>;
 }
 
-export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string } = {}): Promise<BuildReport> {
+export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean } = {}): Promise<BuildReport> {
   const outDir = opts.outDir ?? config.publicDir;
-  const issues = await loadValidIssues(config.issuesDir);
-  const templates = await loadSiteTemplates(config.templatesDir);
-  const files = buildSite(issues, { config, now, templates });
-  await writeOutputAtomic(outDir, files);
-  const published = publishedIssues(issues, now);
-  const ids = new Set(published.map((i) => i.id));
-  return {
-    outDir,
-    published,
-    scheduled: issues.filter((i) => i.status === 'ready' && !ids.has(i.id)),
-    drafts: issues.filter((i) => i.status === 'draft'),
-    files: files.length,
-  };
+  try {
+    const issues = await loadValidIssues(config.issuesDir);
+    const templates = await loadSiteTemplates(config.templatesDir);
+    const files = buildSite(issues, { config, now, templates });
+    const published = publishedIssues(issues, now);
+    const ids = new Set(published.map((i) => i.id));
+    const scheduled = issues.filter((i) => i.status === 'ready' && !ids.has(i.id));
+    // Email sizes matter for issues that will still be sent or re-read: the ones the feeds hold and
+    // the scheduled ones. Measuring a 500-issue archive would cost an MJML run per issue.
+    const sizes = new Map<string, IssueEmailSize>();
+    if (opts.emails) for (const i of [...published.slice(0, config.feedLimit), ...scheduled]) sizes.set(i.id, await measureEmail(i, config, now));
+    await writeOutputAtomic(outDir, files);
+    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes };
+  } catch (e) {
+    if (!(e instanceof SudiError)) throw e;
+    throw new SudiError(e.code, `${e.message}\nnothing was published: ${outDir} is unchanged`, { problems: e.problems, cause: e });
+  }
 }
 
 export interface IssueEmailSize extends EmailSizes {

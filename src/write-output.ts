@@ -36,10 +36,20 @@ export async function writeOutputAtomic(targetDir: string, files: readonly Outpu
   const target = await realpath(path.resolve(targetDir)).catch(() => path.resolve(targetDir));
   const parent = path.dirname(target);
   const base = path.basename(target);
-  await mkdir(parent, { recursive: true });
-
-  const previousMode = await modeOf(target);
-  const temp = await mkdtemp(path.join(parent, `.${base}.new-`));
+  let previousMode: number | null;
+  let temp: string;
+  try {
+    await mkdir(parent, { recursive: true });
+    previousMode = await modeOf(target);
+    temp = await mkdtemp(path.join(parent, `.${base}.new-`));
+  } catch (e) {
+    // The new output is written beside the target and swapped in, so the parent must be writable.
+    throw new SudiError(
+      'E_BUILD',
+      `cannot write the output beside ${target}: ${(e as Error).message} (expected a folder ${parent} this user can create folders in)`,
+      { cause: e },
+    );
+  }
   try {
     // mkdtemp makes the folder 0700; a web server running as another user must still read it.
     await chmod(temp, previousMode ?? 0o755);

@@ -8,10 +8,11 @@
  * How the page chrome is told apart from papers, robustly enough for next week's page:
  * 1. The first line that is a known chrome marker (暂无评论, 发送评论, 上一篇, …; whole lines only, so an
  *    abstract that mentions 评论 is safe) ends the papers.
- * 2. Where an English title is expected, a line that does not look like one (it has CJK, or hardly
- *    any Latin letters) is an error if a paper-shaped block still follows (so a paper with a missing
- *    title is never dropped silently), and otherwise the start of unknown chrome: dropped, with a
- *    warning naming the lines.
+ * 2. Where an English title is expected after the last complete paper, what is left is unknown
+ *    chrome (one line or several, Latin or CJK): dropped, with a warning naming the lines. Unless it
+ *    starts like a paper with a part missing (an English title with Chinese text in the next two
+ *    lines): that is an error, so a paper is never dropped because one of its parts is missing.
+ *    Before the last complete paper, a line that is not an English title is always an error.
  */
 import { SudiError } from '../errors.ts';
 import { addDays, zonedDateTime } from '../time.ts';
@@ -79,14 +80,14 @@ export function importDigest(input: string, options: ImportOptions): ImportResul
   let i = nextText(body, 0);
   while (i < body.length) {
     const en = body[i] as DigestLine;
-    if (!isEnglishTitle(en.text)) {
-      if (papers.length > 0 && !paperFollows(body, i)) {
-        const dropped = body.slice(i).filter((l) => l.text !== '');
-        warnings.push(`${source}:${lineRange(dropped)}: ignored as page chrome after the last paper (starts "${clip(en.text)}")`);
-        break;
-      }
-      fail(en.no, `"${clip(en.text)}" is not an English title (${SHAPE}; a title is one line of mostly Latin letters)`);
+    // After the last complete paper: page chrome (one line or many, Latin or CJK alike), unless it
+    // starts like a paper with a part missing (an English title with Chinese text right after it).
+    if (papers.length > 0 && !paperFollows(body, i) && !brokenPaperAt(body, i)) {
+      const dropped = body.slice(i).filter((l) => l.text !== '');
+      warnings.push(`${source}:${lineRange(dropped)}: ignored as page chrome after the last paper (starts "${clip(en.text)}")`);
+      break;
     }
+    if (!isEnglishTitle(en.text)) fail(en.no, `"${clip(en.text)}" is not an English title (${SHAPE}; a title is one line of mostly Latin letters)`);
     const zhAt = nextText(body, i + 1);
     const zh = body[zhAt];
     if (!zh) return fail(en.no, `the paper "${clip(en.text)}" has no Chinese title and no abstract (${SHAPE})`);
@@ -172,6 +173,13 @@ function paperFollows(lines: readonly DigestLine[], from: number): boolean {
     if (zh && abs && hasCjk(zh.text) && hasCjk(abs.text)) return true;
   }
   return false;
+}
+
+/** An English title with Chinese text in one of the next two lines: a paper missing a part, not chrome. */
+function brokenPaperAt(lines: readonly DigestLine[], at: number): boolean {
+  if (!isEnglishTitle(lines[at]?.text ?? '')) return false;
+  const next = nextText(lines, at + 1);
+  return [lines[next], lines[nextText(lines, next + 1)]].some((l) => l !== undefined && hasCjk(l.text));
 }
 
 function calendarDate(iso: string): string | undefined {

@@ -4,6 +4,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { readyPlaceholders } from './placeholders.ts';
 import { SudiError } from '../errors.ts';
 import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
@@ -104,6 +105,11 @@ export function validateIssue(fileName: string, text: string): ValidationResult 
   const body = stripInvisibleLines(text.slice(fm[0].length).replace(/\r\n/g, '\n'), (i, removed) =>
     warnings.push({ line: noteFirstLine + i, path: 'note', message: removedMessage(removed) }),
   ).trim();
+  // The note's first non-blank line, where a placeholder note is reported.
+  const noteLine = noteFirstLine + (/^\s*/.exec(text.slice(fm[0].length))![0].split('\n').length - 1);
+  for (const p of readyPlaceholders(data as Record<string, unknown>, body)) {
+    problems.push({ line: p.path ? lineOf(doc, lineCounter, p.path) + lineOffset : noteLine, path: p.path?.join('.') ?? 'note', message: p.message });
+  }
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
     return { problems, warnings };

@@ -1,31 +1,39 @@
 /**
- * Work a request starts but does not wait for (the confirmation mail): the response must not take
- * longer for a new address than for a known one, or its timing would reveal which is which.
- * Shutdown drains what is in flight, so a SIGTERM never drops a confirmation half-sent.
+ * Work the server does beside its requests: the confirmation sender (subscribers/confirmation-
+ * sender.ts), which drains the Store's confirmation queue. A sign-up only queues its mail (durably,
+ * with the 24-hour slot) and wakes the sender, so the response takes as long for a new address as
+ * for a known one, and a crash loses nothing it acknowledged. Shutdown (drain) stops claiming,
+ * finishes the mail in flight and leaves the rest queued for the next start.
  */
+import { startConfirmationSender, type ConfirmationSender, type ConfirmationSenderDeps } from '../subscribers/confirmation-sender.ts';
+
 export class Background {
-  readonly #tasks = new Set<Promise<void>>();
   readonly #onError: (e: unknown) => void;
+  #confirmations: ConfirmationSender | null = null;
+  #draining = false;
 
   constructor(onError: (e: unknown) => void) {
     this.#onError = onError;
   }
 
-  track(work: Promise<unknown>): void {
-    const task: Promise<void> = work.then(
-      () => undefined,
-      (e) => this.#onError(e),
-    );
-    this.#tasks.add(task);
-    void task.finally(() => this.#tasks.delete(task));
+  /** Starts the confirmation sender (once per server): it first sends what an earlier process left queued. */
+  startConfirmations(deps: ConfirmationSenderDeps): void {
+    if (!this.#confirmations && !this.#draining) this.#confirmations = startConfirmationSender(deps);
   }
 
-  get size(): number {
-    return this.#tasks.size;
+  /** A confirmation mail was queued. */
+  wakeConfirmations(): void {
+    this.#confirmations?.wake();
   }
 
-  /** Resolves once nothing is in flight (including work started while draining). */
+  /** Resolves once the confirmation sender has nothing in flight and nothing due (tests wait on it). */
+  async idle(): Promise<void> {
+    await this.#confirmations?.idle().catch(this.#onError);
+  }
+
+  /** Shutdown: the sender stops claiming and finishes its mail in flight. */
   async drain(): Promise<void> {
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    this.#draining = true;
+    await this.#confirmations?.stop().catch(this.#onError);
   }
 }

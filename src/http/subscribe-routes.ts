@@ -3,11 +3,13 @@
  *
  * The answer is the same page (or JSON) for a new, pending, active or suppressed address, and for
  * a filled honeypot; only a malformed request gets something else (a 400 naming the problem).
- * The confirmation mail is sent in the background, so the response time does not depend on
- * whether a mail went out either.
+ * The confirmation mail is queued in the Store (with the 24-hour slot, in one transaction) before
+ * the answer, and the background sender sends it: "check your inbox" is only said once the mail
+ * is certain to go out, and the response time does not depend on whether a mail was due.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LangSchema } from '../model.ts';
+import { mjmlInChild } from '../render/mjml-elsewhere.ts';
 import { checkEmail } from '../subscribers/normalize-email.ts';
 import { subscribe } from '../subscribers/subscriptions.ts';
 import { TOKEN_LIFETIME_MS } from '../subscribers/tokens.ts';
@@ -15,12 +17,12 @@ import type { RouteDeps } from './deps.ts';
 import { invalidEmail, REFUSALS, sendPage, sendRefusal, wantsJson } from './respond.ts';
 
 const VALID_DAYS = Math.round(TOKEN_LIFETIME_MS.confirm! / 86_400_000);
-const MAX_MAIL_IN_FLIGHT = 256;
 const ACCEPTED_MESSAGE = 'If the address can receive mail, a confirmation link is on its way.';
 
 export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app, store, secret, pages, background } = deps;
-  const services = { store, transport: app.transport(), config: app.config, secret };
+  const services = { store, config: app.config, secret };
+  background.startConfirmations({ store, transport: app.transport(), config: app.config, secret, now: app.deps.now, log: app.deps.log, compile: mjmlInChild });
 
   const accepted = (req: FastifyRequest, reply: FastifyReply) =>
     wantsJson(req)
@@ -45,15 +47,7 @@ export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps)
         lang = r.data;
       }
       const result = await subscribe(services, { email: email.email, lang, source: 'web' }, app.deps.now());
-      if (result.mail) {
-        const sent = result.mail.then((r) => {
-          if (!r.accepted) app.deps.log(`confirmation mail to subscriber ${result.subscriber.id} was not accepted: ${r.response}`);
-        });
-        // Backpressure: under a flood from many IPs (or a slow SMTP relay), wait for the mail
-        // rather than let unsent mail pile up in memory.
-        if (background.size >= MAX_MAIL_IN_FLIGHT) await sent.catch((e) => app.deps.log(`confirmation mail failed: ${String(e)}`));
-        else background.track(sent);
-      }
+      if (result.queued) background.wakeConfirmations();
       return accepted(req, reply);
     },
   );

@@ -3,7 +3,7 @@
  * columns with times as integer milliseconds, so one mapping serves both and they cannot drift.
  */
 import type { Lang } from '../model.ts';
-import type { Delivery, DeliveryState, Send, SendTrigger, Subscriber, SubscriberStatus } from './store.ts';
+import type { Delivery, DeliveryState, QueuedConfirmation, Send, SendTrigger, Subscriber, SubscriberStatus } from './store.ts';
 
 export interface SubscriberRow {
   id: number;
@@ -95,3 +95,27 @@ export const STATUS_TIME_COLUMN: Record<SubscriberStatus, string | null> = {
   bounced: 'suppressed_at',
   complained: 'suppressed_at',
 };
+
+export interface ConfirmationRow {
+  subscriber_id: number;
+  issued_at: number;
+  message_id: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+}
+
+export function confirmationFromRow(r: ConfirmationRow): QueuedConfirmation {
+  return {
+    subscriberId: r.subscriber_id,
+    issuedAt: new Date(r.issued_at),
+    messageId: r.message_id,
+    attempts: r.attempts,
+    nextAttemptAt: new Date(r.next_attempt_at),
+    leaseUntil: date(r.lease_until),
+    leaseOwner: r.lease_owner,
+    lastError: r.last_error,
+  };
+}

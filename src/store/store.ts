@@ -27,7 +27,7 @@ export interface Subscriber {
   unsubscribedAt: Date | null;
   /** When the address was suppressed (bounced or complained). */
   suppressedAt: Date | null;
-  /** When the last confirmation mail was sent (for the one-per-24-h rule). */
+  /** When the last confirmation mail was queued (the one-per-24-h slot; see ConfirmationQueueStore). */
   confirmationSentAt: Date | null;
 }
 
@@ -80,21 +80,78 @@ export interface ClaimedDelivery extends Delivery {
 export interface SubscriberStore {
   findSubscriberByEmail(email: string): Promise<Subscriber | null>;
   getSubscriber(id: number): Promise<Subscriber | null>;
-  /** Inserts a Subscriber; throws SudiError E_CONFLICT if the email exists. */
-  insertSubscriber(s: { email: string; status: SubscriberStatus; lang: Lang; source: string; now: Date }): Promise<Subscriber>;
+  /**
+   * Inserts a Subscriber; throws SudiError E_CONFLICT if the email exists. With `confirmation` (a
+   * pending sign-up), the same transaction takes the 24-hour slot (confirmationSentAt = now) and
+   * queues the confirmation mail (see ConfirmationQueueStore): all three or none.
+   */
+  insertSubscriber(s: {
+    email: string;
+    status: SubscriberStatus;
+    lang: Lang;
+    source: string;
+    now: Date;
+    confirmation?: { messageId: string };
+  }): Promise<Subscriber>;
   /** Changes status (and the matching timestamp); returns the updated row, null if no such id. */
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Promise<Subscriber | null>;
   updateSubscriber(id: number, patch: { lang?: Lang; source?: string }, now: Date): Promise<Subscriber | null>;
-  /**
-   * Atomically takes the right to send a confirmation mail: sets confirmation_sent_at = now and
-   * returns true only if the previous one is older than `notBefore` (or absent). Race-safe: of many
-   * concurrent callers at most one gets true.
-   */
-  claimConfirmationSlot(id: number, now: Date, notBefore: Date): Promise<boolean>;
   deleteSubscriber(id: number): Promise<boolean>;
   /** Keyset-paged listing by id (stable, bounded memory for exports of any size). */
   listSubscribers(q: { status?: SubscriberStatus; afterId?: number; limit: number }): Promise<Subscriber[]>;
   countSubscribers(status?: SubscriberStatus): Promise<number>;
+}
+
+/**
+ * A confirmation mail owed to a pending Subscriber and not yet accepted (the confirmation queue).
+ * Its link's issued-at and its Message-ID are fixed when it is queued, so every attempt sends the
+ * same mail: a resend after a crash between the server's 250 and our commit is a copy with the same
+ * Message-ID, never a second confirmation.
+ */
+export interface QueuedConfirmation {
+  subscriberId: number;
+  issuedAt: Date;
+  messageId: string;
+  /** Attempts that ended in a temporary failure. */
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseUntil: Date | null;
+  leaseOwner: string | null;
+  lastError: string | null;
+}
+
+/**
+ * How an attempt ended:
+ * - `done`: accepted (or no longer owed: the Subscriber is gone or no longer pending). The row goes;
+ *   the 24-hour slot stays taken, counted from when the mail was queued.
+ * - `retry`: a temporary failure; the row stays, due again at `nextAttemptAt`, lease released.
+ * - `given-up`: a permanent failure or too old to retry. The row goes and the slot is released, so
+ *   the person's next sign-up queues a fresh mail at once: the slot only ever stands for a mail that
+ *   is queued or was accepted.
+ */
+export type ConfirmationOutcome = { kind: 'done' } | { kind: 'retry'; nextAttemptAt: Date; error: string } | { kind: 'given-up'; error: string };
+
+export interface ConfirmationQueueStore {
+  /**
+   * In one transaction: takes the Subscriber's 24-hour slot (confirmation_sent_at = now, only if the
+   * previous one is older than `notBefore` or absent) and queues the mail, due at once. True if it
+   * was queued. Race-safe: of many concurrent callers for one Subscriber at most one gets true.
+   */
+  queueConfirmation(id: number, q: { now: Date; notBefore: Date; messageId: string }): Promise<boolean>;
+  /**
+   * Leases up to `limit` due rows (next_attempt_at ≤ now, not leased, lease expired, or leased by one
+   * of `takeOverFrom`: senders known to be dead) to `owner` until now + leaseMs. Safe under
+   * concurrent callers in any number of processes.
+   */
+  claimConfirmations(q: { owner: string; now: Date; leaseMs: number; limit: number; takeOverFrom?: readonly string[] }): Promise<QueuedConfirmation[]>;
+  /** Records how an attempt ended, only if `owner` still holds the lease (false otherwise). */
+  settleConfirmation(id: number, owner: string, outcome: ConfirmationOutcome): Promise<boolean>;
+  /** Holders of unexpired leases (to recognise senders on this host that died). */
+  confirmationLeaseOwners(now: Date): Promise<string[]>;
+  /** When the next row falls due (its retry time, or its lease's expiry), null if the queue is empty. */
+  nextConfirmationDue(): Promise<Date | null>;
+  /** The queue in due order (for status output and tests; it holds only mail not yet accepted). */
+  listQueuedConfirmations(limit: number): Promise<QueuedConfirmation[]>;
 }
 
 export interface LedgerStore {
@@ -146,7 +203,7 @@ export interface SendPacer {
   take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
 
-export interface Store extends SubscriberStore, LedgerStore {
+export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * SEND_RATE shared by every process sending from this database (PostgreSQL: `sudi worker`s,

@@ -80,8 +80,17 @@ export function mailDomain(mailFrom: string): string {
   return addr.slice(addr.lastIndexOf('@') + 1).trim() || 'localhost';
 }
 
-export async function composeConfirmation(config: MailConfig, v: { email: string; confirmUrl: string; now: Date }): Promise<OutgoingMessage> {
-  const mail = await loadConfirmationMail(config);
+/** Fixed when the mail is queued, so every attempt (and a resend after a crash) carries the same one. */
+export function newConfirmationMessageId(mailFrom: string): string {
+  return `<confirm.${randomUUID()}@${mailDomain(mailFrom)}>`;
+}
+
+export async function composeConfirmation(
+  config: MailConfig,
+  v: { email: string; confirmUrl: string; messageId: string; now: Date },
+  compile?: MjmlCompile,
+): Promise<OutgoingMessage> {
+  const mail = await loadConfirmationMail(config, compile);
   const { html, text } = mail.render(v);
   return composeMessage({
     from: config.mailFrom,
@@ -90,7 +99,7 @@ export async function composeConfirmation(config: MailConfig, v: { email: string
     html,
     text,
     date: v.now,
-    messageId: `<confirm.${randomUUID()}@${mailDomain(config.mailFrom)}>`,
+    messageId: v.messageId,
     // RFC 3834: an automatic mail; vacation responders should not answer it.
     headers: { 'Auto-Submitted': 'auto-generated' },
   });

@@ -5,26 +5,25 @@
  * Rules (DESIGN.md, Subscribers and the web):
  * - subscribe never reveals whether an address exists: every outcome looks the same to the caller's
  *   visitor, and an active Subscriber is left untouched (a stranger cannot change their language);
- * - at most one confirmation mail per address per 24 h, taken atomically (claimConfirmationSlot);
+ * - at most one confirmation mail per address per 24 h: the slot is taken and the mail queued in one
+ *   Store transaction (queueConfirmation) before the visitor is answered, so an acknowledged sign-up
+ *   always gets its mail, across crashes and restarts; confirmation-sender.ts drains the queue;
  * - someone who left (unsubscribed) or whose mail bounced can come back: pending + a new
  *   confirmation. A complaint (they marked us as spam) is final for the web form; an operator can
  *   still add them with the CLI. Mailing a complainer because a form said so is how lists get blocked.
  */
 import type { Config } from '../config.ts';
-import type { SendResult, Transport } from '../delivery/transport.ts';
 import { SudiError } from '../errors.ts';
 import type { Lang } from '../model.ts';
-import type { Subscriber, SubscriberStore } from '../store/store.ts';
-import { composeConfirmation } from './confirmation-mail.ts';
-import { confirmUrl } from './links.ts';
+import type { ConfirmationQueueStore, Subscriber, SubscriberStore } from '../store/store.ts';
+import { newConfirmationMessageId } from './confirmation-mail.ts';
 import { checkToken, parseToken, type TokenPurpose } from './tokens.ts';
 
 export const CONFIRMATION_INTERVAL_MS = 24 * 3600 * 1000;
 
 export interface SubscriptionDeps {
-  store: SubscriberStore;
-  transport: Transport;
-  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'templatesDir' | 'mailFrom'>;
+  store: SubscriberStore & ConfirmationQueueStore;
+  config: Pick<Config, 'mailFrom'>;
   secret: string;
 }
 
@@ -33,8 +32,8 @@ export type SubscribeOutcome = 'created' | 'resubscribed' | 'pending' | 'active'
 export interface SubscribeResult {
   outcome: SubscribeOutcome;
   subscriber: Subscriber;
-  /** The confirmation mail being sent, or null when none is due. Callers choose whether to wait. */
-  mail: Promise<SendResult> | null;
+  /** A confirmation mail was queued (durably, in the Store); the caller wakes a sender. */
+  queued: boolean;
 }
 
 /** `email` must already be normalized (normalize-email.ts). */
@@ -53,17 +52,20 @@ export async function subscribe(
 ): Promise<SubscribeResult> {
   const { store } = deps;
   let outcome: SubscribeOutcome;
+  const messageId = newConfirmationMessageId(deps.config.mailFrom);
   let s = await store.findSubscriberByEmail(input.email);
   if (!s) {
     try {
+      // A new sign-up: the pending Subscriber, its 24-hour slot and its mail in one transaction.
       s = await store.insertSubscriber({
         email: input.email,
         status: input.confirmed ? 'active' : 'pending',
         lang: input.lang ?? 'both',
         source: input.source,
         now,
+        confirmation: input.confirmed ? undefined : { messageId },
       });
-      outcome = 'created';
+      return { outcome: 'created', subscriber: s, queued: !input.confirmed };
     } catch (e) {
       // Two sign-ups for one new address at once: the other one inserted it; carry on as a repeat.
       if (!(e instanceof SudiError && e.code === 'E_CONFLICT')) throw e;
@@ -73,9 +75,9 @@ export async function subscribe(
     }
   } else if (s.status === 'active') {
     if (input.operator && input.lang && input.lang !== s.lang) s = (await store.updateSubscriber(s.id, { lang: input.lang }, now)) ?? s;
-    return { outcome: 'active', subscriber: s, mail: null };
+    return { outcome: 'active', subscriber: s, queued: false };
   } else if (s.status === 'complained' && !input.operator) {
-    return { outcome: 'suppressed', subscriber: s, mail: null };
+    return { outcome: 'suppressed', subscriber: s, queued: false };
   } else if (s.status === 'pending') {
     outcome = 'pending';
     if (input.lang && input.lang !== s.lang) s = (await store.updateSubscriber(s.id, { lang: input.lang }, now)) ?? s;
@@ -88,17 +90,13 @@ export async function subscribe(
   if (input.confirmed) {
     // Consent given elsewhere (operator's word): no confirmation mail.
     if (s.status !== 'active') s = (await store.setSubscriberStatus(s.id, 'active', now)) ?? s;
-    return { outcome, subscriber: s, mail: null };
+    return { outcome, subscriber: s, queued: false };
   }
-  const mail = (await store.claimConfirmationSlot(s.id, now, new Date(now.getTime() - CONFIRMATION_INTERVAL_MS)))
-    ? sendConfirmation(deps, s, now)
-    : null;
-  return { outcome, subscriber: s, mail };
-}
-
-export async function sendConfirmation(deps: SubscriptionDeps, s: Subscriber, now: Date): Promise<SendResult> {
-  const msg = await composeConfirmation(deps.config, { email: s.email, confirmUrl: confirmUrl(deps.config, deps.secret, s, now), now });
-  return deps.transport.send(msg);
+  // A known address (pending, or back after leaving): the slot and the mail in one transaction. A
+  // crash between a status change above and this answers nobody: the visitor's retry finds the
+  // pending Subscriber with its slot still free and queues the mail then.
+  const queued = await store.queueConfirmation(s.id, { now, notBefore: new Date(now.getTime() - CONFIRMATION_INTERVAL_MS), messageId });
+  return { outcome, subscriber: s, queued };
 }
 
 export type TokenFailure = 'malformed' | 'forged' | 'expired';

@@ -1,4 +1,5 @@
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../helpers/run-cli.ts';
@@ -17,6 +18,34 @@ async function builtProject() {
 function expectSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>) {
   expect([...b.keys()]).toEqual([...a.keys()]);
   for (const [name, bytes] of a) expect(bytes.equals(b.get(name) as Buffer), name).toBe(true);
+}
+
+/** A failed build: says nothing was published, claims nothing built, and public/ is byte-identical. */
+async function expectNothingPublished(project: string, before: Map<string, Buffer>, r: { code: number; stdout: string; stderr: string }) {
+  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.stderr).toContain(`nothing was published: ${path.join(project, 'public')} is unchanged`);
+  expect(r.stdout).not.toMatch(/built|published/);
+  expect(r.stderr).not.toMatch(/unexpected failure|    at /);
+  expectSameTree(before, await readTree(path.join(project, 'public')));
+}
+
+async function copiedTemplates(project: string): Promise<string> {
+  const templates = path.join(project, 'my-templates');
+  await cp(path.join(ROOT, 'templates'), templates, { recursive: true });
+  return templates;
+}
+
+/** `sudi build` as a real process run by an unprivileged user (root may write anywhere). */
+function buildAsUnprivileged(project: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const argv = [process.execPath, path.join(ROOT, 'bin', 'sudi.js'), 'build'];
+  const root = process.getuid?.() === 0;
+  const [cmd, ...args] = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv;
+  const child = spawn(cmd!, args, { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', SITE_URL } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }
 
 describe('sudi build', () => {
@@ -48,9 +77,8 @@ describe('sudi build', () => {
     await writeFile(broken, `${await readFile(broken, 'utf8')}\n{{#if issue.title}}unclosed\n`);
 
     const r = await runCliCaptured(['build'], { cwd: project, env: { ...env, TEMPLATES_DIR: templates }, now: LATER });
-    expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(broken);
-    expectSameTree(before, await readTree(path.join(project, 'public')));
+    await expectNothingPublished(project, before, r);
     expect((await readdir(project)).sort()).toEqual(['issues', 'my-templates', 'public']);
   });
 
@@ -61,7 +89,41 @@ describe('sudi build', () => {
     const r = await runCliCaptured(['build'], { cwd: project, env, now: LATER });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/2024-04-22\.md:\d+: status:/);
-    expectSameTree(before, await readTree(path.join(project, 'public')));
+    await expectNothingPublished(project, before, r);
+  });
+
+  it('an email template without {{unsubscribeUrl}} fails before the swap: public/ unchanged, nothing claimed as published', async () => {
+    const { project, before } = await builtProject();
+    const templates = await copiedTemplates(project);
+    for (const f of ['partials/footer.mjml.hbs', 'partials/footer.txt.hbs']) {
+      const file = path.join(templates, 'email', f);
+      await writeFile(file, (await readFile(file, 'utf8')).replaceAll('{{unsubscribeUrl}}', 'https://news.example.org/'));
+    }
+    const r = await runCliCaptured(['build'], { cwd: project, env: { ...env, TEMPLATES_DIR: templates }, now: LATER });
+    expect(r.stderr).toMatch(/issue\.(mjml|txt)\.hbs: the email has no \{\{unsubscribeUrl\}\}/);
+    await expectNothingPublished(project, before, r);
+  });
+
+  it('an email template with broken MJML fails before the swap', async () => {
+    const { project, before } = await builtProject();
+    const templates = await copiedTemplates(project);
+    const file = path.join(templates, 'email', 'issue.mjml.hbs');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('<mj-body', '<mj-body><mj-section><mj-column><mj-text>x</mj-column>'));
+    const r = await runCliCaptured(['build'], { cwd: project, env: { ...env, TEMPLATES_DIR: templates }, now: LATER });
+    await expectNothingPublished(project, before, r);
+  });
+
+  it('an output folder whose parent this user cannot write: a clear error (no stack), public/ unchanged', async () => {
+    const { project, before } = await builtProject();
+    // Readable by everyone (the unprivileged user reads issues and templates), writable by nobody else.
+    await chmod(project, 0o555);
+    try {
+      const r = await buildAsUnprivileged(project);
+      expect(r.stderr).toMatch(/cannot write the output beside .*public: EACCES.*\(expected a folder .* this user can create folders in\)/);
+      await expectNothingPublished(project, before, r);
+    } finally {
+      await chmod(project, 0o755);
+    }
   });
 
   it('warns on stderr when an issue\'s email is over 90 KB as sent', async () => {

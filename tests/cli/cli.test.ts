@@ -102,10 +102,47 @@ describe('sudi new', () => {
     expect(await readdir(dir)).toEqual(['2024-04-22.md']);
   });
 
-  it('rejects a --week that is not a date with exit 2', async () => {
-    const r = await runCliCaptured(['new', '--issues', dir, '--week', 'next']);
+  it.each([
+    ['next', /--week next is not a calendar date \(expected YYYY-MM-DD, e\.g\. 2024-04-22\)/],
+    ['2024-13-01', /--week 2024-13-01 is not a calendar date \(expected YYYY-MM-DD/],
+    ['2024-02-30', /--week 2024-02-30 is not a calendar date/],
+    ['2024-04-17', /--week 2024-04-17 is a Wednesday, not a Monday \(expected the Monday the week starts on, e\.g\. 2024-04-15\)/],
+  ])('rejects --week %s with exit 2, a clear message and no file', async (week, message) => {
+    const r = await runCliCaptured(['new', '--issues', dir, '--week', week]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--week next is not a date \(expected YYYY-MM-DD/);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/unexpected failure|    at /);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('the skeleton passes check as a draft, but set to ready with its placeholders it is refused, naming each one', async () => {
+    const r = await runCliCaptured(['new', '--issues', dir, '--week', '2024-04-22']);
+    const file = path.join(dir, '2024-04-22.md');
+    expect(r.code).toBe(0);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('status: draft', 'status: ready'));
+    const c = await runCliCaptured(['check', '--issues', dir]);
+    expect(c.code).toBe(2);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    expect(c.stderr).toContain(`${file}:${lineOf('TODO English title')}: papers.0.title.en: is the placeholder "TODO English title" from \`sudi new\``);
+    expect(c.stderr).toContain(`${file}:${lineOf('TODO 中文标题')}: papers.0.title.zh: is the placeholder`);
+    expect(c.stderr).toContain(`${file}:${lineOf('TODO 中文摘要')}: papers.0.abstract.zh: is the placeholder`);
+    expect(c.stderr).toContain(`${file}:${lineOf('0000.00000')}: papers.0.links.paper: is the placeholder link https://arxiv.org/abs/0000.00000`);
+    expect(c.stderr).toContain(`${file}:${lineOf("Optional editor's note")}: note: is the placeholder`);
+    // Neither published nor sendable: build refuses it too.
+    const b = await runCliCaptured(['build', '--issues', dir, '--out', path.join(dir, 'site')], { env: { SITE_URL: 'https://news.example.org/' } });
+    expect(b.code).toBe(2);
+    // Filled in, it is ready.
+    const filled = (await readFile(file, 'utf8'))
+      .replace('TODO English title', 'A real title')
+      .replace('TODO 中文标题', '真正的标题')
+      .replace('TODO 中文摘要', '真正的摘要')
+      .replace('https://arxiv.org/abs/0000.00000', 'https://arxiv.org/abs/2404.08634')
+      .replace("Optional editor's note in Markdown.", '');
+    await writeFile(file, filled);
+    const ok = await runCliCaptured(['check', '--issues', dir]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
   });
 });
 

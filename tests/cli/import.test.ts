@@ -12,6 +12,37 @@ beforeEach(async () => ({ dir, cleanup } = await tempDir('sudi-import-')));
 afterEach(async () => cleanup());
 
 describe('sudi import', () => {
+  it.each([
+    ['one Latin footer line', ['Powered by Example Blog 2024']],
+    ['several Latin footer lines', ['Powered by Example Blog 2024', 'All rights reserved', 'Theme by Someone']],
+    ['one CJK footer line', ['版权所有 © 2024 示例博客']],
+    ['several mixed footer lines', ['Made with love by the editors', 'Follow us on Example', '(☆ω☆)']],
+    ['a CJK line, then a Latin one', ['登录以发表看法', 'Powered by Example Blog 2024']],
+  ])('%s after the last paper: dropped with a warning naming the lines, the same issue as without them', async (_name, footer) => {
+    // The seed up to the end of its last paper (its own chrome starts at 暂无评论), then the footer.
+    const seed = await readFile(SEED, 'utf8');
+    const papersOnly = seed.slice(0, seed.indexOf('暂无评论')).trimEnd();
+    const firstFooterLine = papersOnly.split('\n').length + 2;
+    await writeFile(path.join(dir, 'plain.txt'), `${papersOnly}\n`);
+    await writeFile(path.join(dir, 'footer.txt'), `${papersOnly}\n\n${footer.join('\n')}\n`);
+    const plain = await runCliCaptured(['import', 'plain.txt', '--issues', 'a'], { cwd: dir });
+    const r = await runCliCaptured(['import', 'footer.txt', '--issues', 'b'], { cwd: dir });
+    expect(plain.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
+    const range = footer.length === 1 ? `${firstFooterLine}` : `${firstFooterLine}-${firstFooterLine + footer.length - 1}`;
+    expect(r.stderr).toBe(`sudi: warning: footer.txt:${range}: ignored as page chrome after the last paper (starts "${footer[0]!.slice(0, 40)}${footer[0]!.length > 40 ? '…' : ''}")\n`);
+    expect(await readFile(path.join(dir, 'b', '2024-04-15.md'), 'utf8')).toBe(await readFile(path.join(dir, 'a', '2024-04-15.md'), 'utf8'));
+  });
+
+  it('a last paper with a part missing is an error, never dropped as a footer', async () => {
+    const seed = await readFile(SEED, 'utf8');
+    const papersOnly = seed.slice(0, seed.indexOf('暂无评论')).trimEnd();
+    await writeFile(path.join(dir, 'broken.txt'), `${papersOnly}\n\nA Tenth Paper Without Its Abstract\n\n第十篇论文\n`);
+    const r = await runCliCaptured(['import', 'broken.txt', '--issues', 'b'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.txt:\d+: the paper "A Tenth Paper Without Its Abstract" \(line \d+\) has no abstract/);
+  });
+
   it('writes <issues>/<week start>.md (creating the directory), prints its path, and the file passes check', async () => {
     const issues = path.join(dir, 'nested', 'issues');
     const r = await runCliCaptured(['import', SEED, '--issues', issues]);

@@ -6,7 +6,8 @@
  *   rcpt(address, n)  → refuse RCPT TO with a reply (e.g. 550 5.1.1)
  *   mail(from, n)     → refuse MAIL FROM (e.g. 421 every 500th message: the server closes)
  *   data(msg, n)      → after the whole message arrived: 'accept', a reply to refuse it, 'drop'
- *                       (close the connection without any reply) or 'hang' (never reply)
+ *                       (close the connection without any reply) or 'hang' (never reply); or a
+ *                       promise of one of those (a slow relay that answers later)
  *
  * `n` counts MAIL FROM commands (mail), or messages received (data) since the server started.
  * A dropped or hung message was received in full and is kept, with `replied: false`: from the
@@ -35,10 +36,12 @@ export interface Reply {
   message: string;
 }
 
+export type DataVerdict = 'accept' | 'drop' | 'hang' | Reply;
+
 export interface Faults {
   mail?: (from: string, n: number) => Reply | null;
   rcpt?: (to: string, n: number) => Reply | null;
-  data?: (msg: Captured, n: number) => 'accept' | 'drop' | 'hang' | Reply;
+  data?: (msg: Captured, n: number) => DataVerdict | Promise<DataVerdict>;
 }
 
 export interface SmtpCapture {
@@ -108,18 +111,22 @@ export async function startSmtpCapture(faults: Faults = {}, opts: CaptureOptions
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
         }
-        const verdict = state.faults.data?.(msg, messages.length) ?? 'accept';
-        if (verdict === 'accept') return cb(null, 'queued as ' + messages.length);
-        if (verdict === 'drop') {
-          [msg.replied, msg.code] = [false, null];
-          return socketOf(server, session)?.destroy();
-        }
-        if (verdict === 'hang') {
-          [msg.replied, msg.code] = [false, null];
-          return;
-        }
-        msg.code = verdict.code;
-        cb(replyError(verdict));
+        const answer = (verdict: DataVerdict) => {
+          if (verdict === 'accept') return cb(null, 'queued as ' + messages.length);
+          if (verdict === 'drop') {
+            [msg.replied, msg.code] = [false, null];
+            return socketOf(server, session)?.destroy();
+          }
+          if (verdict === 'hang') {
+            [msg.replied, msg.code] = [false, null];
+            return;
+          }
+          msg.code = verdict.code;
+          cb(replyError(verdict));
+        };
+        const decided = state.faults.data?.(msg, messages.length) ?? 'accept';
+        if (decided instanceof Promise) void decided.then(answer);
+        else answer(decided);
       });
     },
   });

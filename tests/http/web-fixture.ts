@@ -82,7 +82,7 @@ export async function startWebFixture(env: Record<string, string> = {}, opts: { 
     clock,
     logs,
     async mails() {
-      await background.drain();
+      await background.idle();
       let names: string[];
       try {
         names = (await readdir(config.outboxDir)).filter((n) => n.endsWith('.eml')).sort();

@@ -20,7 +20,8 @@ async function everything(store: Store) {
   const sends = await store.listSends();
   const deliveries = [];
   for (const s of sends) deliveries.push(...(await store.listDeliveries({ issueId: s.issueId, limit: 10_000 })));
-  return { subscribers, sends, deliveries };
+  const confirmations = await store.listQueuedConfirmations(10_000);
+  return { subscribers, sends, deliveries, confirmations };
 }
 
 beforeAll(async () => {
@@ -33,7 +34,7 @@ beforeAll(async () => {
     const status = SUBSCRIBER_STATUSES[i % SUBSCRIBER_STATUSES.length]!;
     const s = await store.insertSubscriber({ email: `s${i}@example.org`, status: status === 'pending' ? 'pending' : 'active', lang: (['zh', 'en', 'both'] as const)[i % 3]!, source: i % 2 ? 'web' : 'import:list.csv', now: at(i) });
     if (status !== 'pending' && status !== 'active') await store.setSubscriberStatus(s.id, status, at(1000 + i));
-    if (i % 7 === 0) await store.claimConfirmationSlot(s.id, at(2000), at(0));
+    if (i % 7 === 0) await store.queueConfirmation(s.id, { now: at(2000), notBefore: at(0), messageId: `<confirm.${i}@sudi.example>` });
     if (i % 50 === 49) await store.deleteSubscriber(s.id);
   }
   await store.startSend('2024-04-15', { trigger: 'schedule', now: at(5000) });
@@ -60,6 +61,7 @@ it('copies every Subscriber, Send and Delivery unchanged; refuses a non-empty ta
   const before = await everything(source);
   await source.close();
   expect(before.subscribers).toHaveLength(294);
+  expect(before.confirmations.length).toBeGreaterThan(0);
   expect(new Set(before.deliveries.map((d) => d.state))).toEqual(new Set(['accepted', 'deferred', 'failed', 'unknown', 'sending', 'queued']));
 
   const run = await runCliCaptured(['migrate-store', '--from', `sqlite:${file}`, '--to', schema.url], { cwd: dir.dir });
@@ -84,7 +86,7 @@ it('copies every Subscriber, Send and Delivery unchanged; refuses a non-empty ta
 
   const again = await runCliCaptured(['migrate-store', '--from', `sqlite:${file}`, '--to', schema.url], { cwd: dir.dir });
   expect(again.code).toBe(1);
-  expect(again.stderr).toMatch(/already holds data \((\w+, ){2}\w+\); nothing was copied/);
+  expect(again.stderr).toMatch(/already holds data \((\w+, ){3}\w+\); nothing was copied/);
   for (const t of ['subscribers', 'sends', 'deliveries']) expect(again.stderr).toContain(t);
   expect(again.stderr).toContain('--force');
 

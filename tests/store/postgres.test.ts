@@ -39,7 +39,7 @@ describe('PostgreSQL schema', () => {
       const applied = await Promise.all(pools.map((p) => migrate(p, POSTGRES_MIGRATIONS_DIR)));
       const nonEmpty = applied.filter((a) => a.length > 0);
       expect(nonEmpty).toHaveLength(1);
-      expect(nonEmpty[0]).toEqual(['001-subscribers.sql', '002-ledger.sql', '003-send-pacer.sql', '004-send-permits.sql']);
+      expect(nonEmpty[0]).toEqual(['001-subscribers.sql', '002-ledger.sql', '003-send-pacer.sql', '004-send-permits.sql', '005-confirmation-mails.sql']);
     } finally {
       for (const p of pools) await p.end();
     }

@@ -99,7 +99,9 @@ describe('sudi subscribers import/export', () => {
     await writeFile(path.join(dir, 'list.csv'), BAD_CSV);
     const r = await run(['import', 'list.csv', '--skip-invalid']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/imported list\.csv: 3 added \(pending\), 0 already on the list, 0 unsubscribed\/suppressed left alone, 4 bad line\(s\) skipped; 3 confirmation mail\(s\)/);
+    expect(r.stdout).toMatch(
+      /imported list\.csv: 3 added \(pending\), 0 with a new language, 0 unchanged, 0 unsubscribed\/suppressed left alone, 4 bad line\(s\) skipped; 3 confirmation mail\(s\) queued, 3 sent via outbox/,
+    );
     expect((await list()).map((row) => [row[1], row[2], row[3], row[4]])).toEqual([
       ['ann@example.org', 'pending', 'en', 'import:list.csv'],
       ['bob@example.org', 'pending', 'both', 'import:list.csv'],
@@ -145,7 +147,7 @@ describe('sudi subscribers import/export', () => {
       await run(['add', 'p7@example.org', '--confirmed', '--lang', 'zh'], other.dir);
       const again = await run(['import', 'exported.csv', '--confirmed'], other.dir);
       expect(again.code).toBe(0);
-      expect(again.stdout).toMatch(/2343 added \(active\), 1 already on the list/);
+      expect(again.stdout).toMatch(/2343 added \(active\), 0 activated \(were pending\), 0 with a new language, 1 unchanged,/);
       const back = parse((await run(['export'], other.dir)).stdout, { columns: true }) as Record<string, string>[];
       const pairs = (rs: Record<string, string>[]) => rs.map((r) => `${r.email} ${r.email === 'p7@example.org' ? 'zh' : r.lang}`).sort();
       expect(back.find((r) => r.email === 'p7@example.org')?.lang).toBe('zh');
@@ -153,6 +155,23 @@ describe('sudi subscribers import/export', () => {
     } finally {
       await other.cleanup();
     }
+  });
+
+  it('import --confirmed activates pending addresses and reports exactly what changed', async () => {
+    await run(['add', 'pend@example.org', '--lang', 'en']);
+    await run(['add', 'act@example.org', '--confirmed', '--lang', 'zh']);
+    await writeFile(path.join(dir, 'list.csv'), 'email,lang\npend@example.org,en\nact@example.org,en\nnew@example.org,\n');
+    const r = await run(['import', 'list.csv', '--confirmed']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/imported list\.csv: 1 added \(active\), 1 activated \(were pending\), 0 with a new language, 1 unchanged, 0 unsubscribed\/suppressed left alone, 0 bad line\(s\) skipped; 0 confirmation mail\(s\) queued/);
+    // An active Subscriber keeps the language they chose; the pending one is now active.
+    expect((await list()).map((row) => `${row[1]} ${row[2]} ${row[3]}`)).toEqual(['pend@example.org active en', 'act@example.org active zh', 'new@example.org active both']);
+    // Without --confirmed, a pending address whose language changed is reported as such, and stays pending.
+    await run(['add', 'p2@example.org', '--lang', 'en']);
+    await writeFile(path.join(dir, 'again.csv'), 'email,lang\np2@example.org,zh\n');
+    const again = await run(['import', 'again.csv']);
+    expect(again.stdout).toMatch(/0 added \(pending\), 1 with a new language, 0 unchanged/);
+    expect((await list()).at(-1)!.slice(1, 4)).toEqual(['p2@example.org', 'pending', 'zh']);
   });
 
   it('import leaves unsubscribed Subscribers alone, even with --confirmed', async () => {

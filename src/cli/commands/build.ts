@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildAndWrite, describeEmailSize, emailSizeWarning, measureEmail } from '../../publish.ts';
+import { buildAndWrite, describeEmailSize, emailSizeWarning } from '../../publish.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -15,20 +15,18 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       const config = ctx.config(opts);
       const now = ctx.now();
       const outDir = opts.out === undefined ? config.publicDir : path.resolve(ctx.cwd, opts.out);
-      const report = await buildAndWrite(config, now, { outDir });
+      // Emails are rendered before the swap: a template that cannot make one fails the build.
+      const report = await buildAndWrite(config, now, { outDir, emails: true });
 
       ctx.out(`built ${report.files} file(s) into ${report.outDir}: ${report.published.length} issue(s) published`);
-      // Email sizes matter for issues that will still be sent or re-read: the ones the feeds hold
-      // and the scheduled ones. Measuring a 500-issue archive would cost an MJML run per issue.
-      const measured = new Set([...report.published.slice(0, config.feedLimit), ...report.scheduled].map((i) => i.id));
-      const line = async (i: (typeof report.published)[number], label: string) => {
-        if (!measured.has(i.id)) return ctx.out(`  ${label} ${i.id}  ${i.title}  (${i.papers.length} papers)`);
-        const size = await measureEmail(i, config, now);
+      const line = (i: (typeof report.published)[number], label: string) => {
+        const size = report.emailSizes.get(i.id);
+        if (!size) return ctx.out(`  ${label} ${i.id}  ${i.title}  (${i.papers.length} papers)`);
         ctx.out(`  ${label} ${i.id}  ${i.title}  (${i.papers.length} papers)  ${describeEmailSize(size)}`);
         if (size.overBudget) ctx.err(emailSizeWarning(size));
       };
-      for (const i of report.published) await line(i, 'published');
-      for (const i of report.scheduled) await line(i, `scheduled for ${i.publish_at}:`);
+      for (const i of report.published) line(i, 'published');
+      for (const i of report.scheduled) line(i, `scheduled for ${i.publish_at}:`);
       if (report.drafts.length > 0) ctx.out(`  drafts (never published): ${report.drafts.map((i) => i.id).join(', ')}`);
       const unmeasured = report.published.length - Math.min(report.published.length, config.feedLimit);
       if (unmeasured > 0) ctx.out(`  (email sizes shown for the ${config.feedLimit} newest published issues and scheduled ones; ${unmeasured} older not measured)`);

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadIssues } from '../../content/load-issues.ts';
-import { issueSkeleton } from '../../content/new-issue.ts';
+import { issueSkeleton, weekStartProblem } from '../../content/new-issue.ts';
 import { SudiError } from '../../errors.ts';
 import { addDays, localDate, mondayOf } from '../../time.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -19,9 +19,8 @@ export function registerNew(program: Command, ctx: CliContext): void {
       const ids = files.map((f) => path.basename(f, '.md')).filter((n) => /^\d{4}-\d{2}-\d{2}$/.test(n)).sort();
       const newest = ids.at(-1);
       let start = opts.week;
-      if (start !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(start)) {
-        throw new SudiError('E_USAGE', `--week ${start} is not a date (expected YYYY-MM-DD, e.g. 2024-04-22)`);
-      }
+      const problem = start === undefined ? null : weekStartProblem(start);
+      if (problem) throw new SudiError('E_USAGE', `--week ${problem}`);
       start ??= newest ? addDays(newest, 7) : mondayOf(localDate(ctx.now(), config.tz));
       const file = path.join(config.issuesDir, `${start}.md`);
       try {

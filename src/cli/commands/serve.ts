@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
+import { loadDkimSigner } from '../../delivery/dkim.ts';
 import { startServer, type RunningServer } from '../../http/server.ts';
 import { describeClientAddress } from '../../http/trust-proxy.ts';
 import { buildAndWrite } from '../../publish.ts';
@@ -35,6 +36,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         }
         const secretFrom = config.secret ? 'SECRET' : path.join(config.dataDir, 'secret');
         await app.secret(); // generates (and warns) now, not on the first visitor's request
+        if (config.dkim) await loadDkimSigner(config.dkim); // a bad key fails now, not at the first send
         const server = await startServer(app, { signal: ctx.shutdownSignal });
         ctx.out(`serving ${config.publicDir} at ${server.url} (public address ${config.siteUrl})`);
         ctx.out(`store: ${redactDatabaseUrl(config.databaseUrl)}`);

@@ -7,6 +7,7 @@ import type { Lang } from '../../model.ts';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
 import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
 import { normalizeEmail } from '../../subscribers/normalize-email.ts';
+import { sendQueuedNow, type ConfirmationAttempt } from '../../subscribers/confirmation-sender.ts';
 import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
@@ -21,7 +22,14 @@ const statusOption = () => new Option('--status <status>', 'only Subscribers wit
  */
 export function registerSubscribers(program: Command, ctx: CliContext): void {
   const cmd = program.command('subscribers').description('add, remove, list, import and export Subscribers');
-  const services = async (app: App) => ({ store: await app.store(), transport: app.transport(), config: app.config, secret: await app.secret() });
+  const services = async (app: App) => ({
+    store: await app.store(),
+    transport: app.transport(),
+    config: app.config,
+    secret: await app.secret(),
+    now: ctx.now,
+    log: ctx.err,
+  });
 
   withIssuesOption(cmd.command('add'))
     .description('add one address: pending with a confirmation mail, or active at once with --confirmed')
@@ -31,8 +39,10 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .action((email: string, opts: { issues: string; lang?: Lang; confirmed?: boolean }) =>
       ctx.withApp(opts, async (app) => {
         const normalized = normalizeEmail(email);
-        const r = await subscribe(await services(app), { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
-        ctx.out(await describe(r, app));
+        const deps = await services(app);
+        const r = await subscribe(deps, { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
+        const sent = r.queued ? (await sendQueuedNow(deps)).find((a) => a.subscriberId === r.subscriber.id) : undefined;
+        ctx.out(describe(r, sent, app));
       }),
     );
 
@@ -84,7 +94,8 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
         }
         for (const p of parsed.problems) ctx.err(`skipped ${p}`);
         const deps = await services(app);
-        const counts = { added: 0, existing: 0, left: 0, mailed: 0 };
+        // What changed, exactly: each row counts once, under the first change that applies.
+        const counts = { added: 0, activated: 0, relabelled: 0, unchanged: 0, left: 0, queued: 0 };
         for (const row of parsed.rows) {
           const existing = await deps.store.findSubscriberByEmail(row.email);
           // An old list must never re-subscribe someone who left or whose mail bounced.
@@ -94,17 +105,20 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
             continue;
           }
           const r = await subscribe(deps, { email: row.email, lang: row.lang, source: `import:${path.basename(file)}`, confirmed: opts.confirmed }, ctx.now());
-          if (r.outcome === 'created') counts.added++;
-          else counts.existing++;
-          if (r.mail) {
-            const sent = await r.mail;
-            if (sent.accepted) counts.mailed++;
-            else ctx.err(`${file}:${row.line}: confirmation mail to ${row.email} was not accepted: ${sent.response}`);
-          }
+          if (r.queued) counts.queued++;
+          if (!existing || r.outcome === 'created') counts.added++;
+          else if (existing.status !== r.subscriber.status) counts.activated++;
+          else if (existing.lang !== r.subscriber.lang) counts.relabelled++;
+          else counts.unchanged++;
         }
+        const mails = counts.queued > 0 ? await sendQueuedNow(deps) : [];
+        for (const a of mails) if (a.outcome !== 'done') ctx.err(`confirmation mail to ${a.email ?? a.subscriberId} ${a.outcome === 'retry' ? 'stays queued (sudi serve retries it)' : 'given up'}: ${a.response}`);
         ctx.out(
-          `imported ${file}: ${counts.added} added (${opts.confirmed ? 'active' : 'pending'}), ${counts.existing} already on the list, ` +
-            `${counts.left} unsubscribed/suppressed left alone, ${parsed.problems.length} bad line(s) skipped; ${counts.mailed} confirmation mail(s) via ${app.transport().description}`,
+          `imported ${file}: ${counts.added} added (${opts.confirmed ? 'active' : 'pending'}), ` +
+            (opts.confirmed ? `${counts.activated} activated (were pending), ` : '') +
+            `${counts.relabelled} with a new language, ${counts.unchanged} unchanged, ` +
+            `${counts.left} unsubscribed/suppressed left alone, ${parsed.problems.length} bad line(s) skipped; ` +
+            `${counts.queued} confirmation mail(s) queued, ${mails.filter((a) => a.outcome === 'done').length} sent via ${app.transport().description}`,
         );
         if (parsed.problems.length > 0) ctx.err(`${parsed.problems.length} bad line(s) in ${file} were not imported`);
       }),
@@ -134,15 +148,15 @@ async function* pages(app: App, status: SubscriberStatus | undefined): AsyncGene
   }
 }
 
-async function describe(r: SubscribeResult, app: App): Promise<string> {
+function describe(r: SubscribeResult, sent: ConfirmationAttempt | undefined, app: App): string {
   const s = r.subscriber;
   const base = `${s.email}: ${s.status} (lang ${s.lang})`;
-  if (r.mail) {
-    const sent = await r.mail;
-    if (!sent.accepted) throw new SudiError('E_SMTP', `${base}; the confirmation mail was not accepted: ${sent.response}`);
+  if (r.queued) {
+    if (sent?.outcome === 'retry') throw new SudiError('E_SMTP', `${base}; the confirmation mail was not accepted (${sent.response}); it stays queued and \`sudi serve\` retries it`);
+    if (sent?.outcome === 'given-up') throw new SudiError('E_SMTP', `${base}; the confirmation mail was refused: ${sent.response}`);
     return `${base}; confirmation mail sent via ${app.transport().description}`;
   }
-  if (s.status === 'pending') return `${base}; a confirmation mail went out at ${s.confirmationSentAt?.toISOString()}, the next one is possible 24 h after it`;
+  if (s.status === 'pending') return `${base}; a confirmation mail was queued at ${s.confirmationSentAt?.toISOString()}, the next one is possible 24 h after it`;
   if (r.outcome === 'created') return `${base}; added`;
   return r.outcome === 'active' ? `${base}; already on the list` : base;
 }

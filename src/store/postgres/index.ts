@@ -4,6 +4,7 @@
  */
 import type { Store } from '../store.ts';
 import { openPostgres, type Pool } from './db.ts';
+import { postgresConfirmationStore } from './confirmations.ts';
 import { fleetPacer, type FleetPacer } from './fleet-pacer.ts';
 import { postgresLedgerStore } from './ledger.ts';
 import { postgresSubscriberStore } from './subscribers.ts';
@@ -29,6 +30,7 @@ export async function openPostgresStore(url: string): Promise<PostgresStore> {
       return p;
     },
     ...postgresSubscriberStore(pool),
+    ...postgresConfirmationStore(pool),
     ...postgresLedgerStore(pool),
     close: async () => {
       if (closed) return;

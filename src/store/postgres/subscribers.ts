@@ -27,10 +27,16 @@ export function postgresSubscriberStore(pool: Pool) {
     async insertSubscriber(s) {
       const now = s.now.getTime();
       try {
+        // One statement, so one transaction: the Subscriber, and with a confirmation its slot and queued mail.
         const r = await one(
-          `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
-           VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING *`,
-          [s.email, s.status, s.lang, s.source, now, s.status === 'active' ? now : null],
+          `WITH s AS (
+             INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at, confirmation_sent_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING *),
+           q AS (
+             INSERT INTO confirmation_mails (subscriber_id, issued_at, message_id, attempts, next_attempt_at)
+             SELECT id, $5, $8::text, 0, $5 FROM s WHERE $8::text IS NOT NULL)
+           SELECT * FROM s`,
+          [s.email, s.status, s.lang, s.source, now, s.status === 'active' ? now : null, s.confirmation ? now : null, s.confirmation?.messageId ?? null],
         );
         return r!;
       } catch (e) {
@@ -57,16 +63,6 @@ export function postgresSubscriberStore(pool: Pool) {
       if (patch.source !== undefined) sets.push(`source = $${params.push(patch.source)}`);
       if (sets.length === 0) return get(id);
       return one(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = $2 WHERE id = $1 RETURNING *`, params);
-    },
-    async claimConfirmationSlot(id, now, notBefore) {
-      // The condition is in the UPDATE's WHERE: concurrent callers queue on the row lock and each
-      // re-evaluates it after the previous one commits, so exactly one sees a change.
-      const r = await pool.query(
-        `UPDATE subscribers SET confirmation_sent_at = $2
-         WHERE id = $1 AND (confirmation_sent_at IS NULL OR confirmation_sent_at < $3)`,
-        [id, now.getTime(), notBefore.getTime()],
-      );
-      return r.rowCount === 1;
     },
     async deleteSubscriber(id) {
       return (await pool.query('DELETE FROM subscribers WHERE id = $1', [id])).rowCount === 1;

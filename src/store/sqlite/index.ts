@@ -3,6 +3,7 @@
  */
 import type { Store } from '../store.ts';
 import { openSqlite } from './db.ts';
+import { sqliteConfirmationStore } from './confirmations.ts';
 import { sqliteLedgerStore } from './ledger.ts';
 import { sqliteSubscriberStore } from './subscribers.ts';
 
@@ -11,6 +12,7 @@ export function openSqliteStore(file: string): Store {
   return {
     kind: 'sqlite',
     ...sqliteSubscriberStore(db),
+    ...sqliteConfirmationStore(db),
     ...sqliteLedgerStore(db),
     close: async () => {
       db.close();

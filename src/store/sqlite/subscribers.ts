@@ -4,6 +4,7 @@
  */
 import { SudiError } from '../../errors.ts';
 import type { SubscriberStatus, SubscriberStore } from '../store.ts';
+import { prepareEnqueue } from './confirmations.ts';
 import type { Db } from './db.ts';
 import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from '../rows.ts';
 
@@ -11,10 +12,18 @@ import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from
 export function sqliteSubscriberStore(db: Db) {
   const byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
   const byEmail = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email = ?');
-  const insert = db.prepare<[string, string, string, string, number, number, number | null], Row>(
-    `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  const insert = db.prepare<[string, string, string, string, number, number, number | null, number | null], Row>(
+    `INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at, confirmation_sent_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   );
+  const enqueue = prepareEnqueue(db);
+  // The Subscriber, and with a confirmation its slot and queued mail: one transaction.
+  const insertTx = db.transaction((s: Parameters<SubscriberStore['insertSubscriber']>[0]) => {
+    const now = s.now.getTime();
+    const row = insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null, s.confirmation ? now : null)!;
+    if (s.confirmation) enqueue.run({ id: row.id, now, messageId: s.confirmation.messageId });
+    return row;
+  });
   // A move into the status it already has is a no-op: confirming twice keeps the first confirmed_at.
   const setStatus = Object.fromEntries(
     (Object.keys(STATUS_TIME_COLUMN) as SubscriberStatus[]).map((status) => {
@@ -29,10 +38,6 @@ export function sqliteSubscriberStore(db: Db) {
       ];
     }),
   ) as Record<SubscriberStatus, ReturnType<typeof db.prepare<{ id: number; now: number }, Row>>>;
-  const claimSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
-    `UPDATE subscribers SET confirmation_sent_at = @now
-     WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
-  );
   const del = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
   const list = db.prepare<{ status: string | null; afterId: number; limit: number }, Row>(
     `SELECT * FROM subscribers WHERE (@status IS NULL OR status = @status) AND id > @afterId ORDER BY id LIMIT @limit`,
@@ -55,9 +60,8 @@ export function sqliteSubscriberStore(db: Db) {
       return get(id);
     },
     async insertSubscriber(s) {
-      const now = s.now.getTime();
       try {
-        return subscriberFromRow(insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null)!);
+        return subscriberFromRow(insertTx.immediate(s));
       } catch (e) {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
@@ -77,11 +81,6 @@ export function sqliteSubscriberStore(db: Db) {
       if (sets.length === 0) return get(id);
       const r = db.prepare<Record<string, unknown>, Row>(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = @now WHERE id = @id RETURNING *`).get(params);
       return r ? subscriberFromRow(r) : null;
-    },
-    async claimConfirmationSlot(id, now, notBefore) {
-      // One UPDATE with the condition in its WHERE: SQLite serialises writers, so of many callers
-      // racing for the same row exactly one sees a change.
-      return claimSlot.run({ id, now: now.getTime(), notBefore: notBefore.getTime() }).changes === 1;
     },
     async deleteSubscriber(id) {
       return del.run(id).changes === 1;
