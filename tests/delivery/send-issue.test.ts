@@ -11,7 +11,7 @@ import { findIssue } from '../../src/content/load-issues.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 
-const FAST: Partial<DeliveryPolicy> = { baseDelayMs: 20, maxDelayMs: 80, unknownRetryMs: 20, policyPauseMs: 60, connectionPauseMs: 60, maxPauseMs: 200, maxAttempts: 6 };
+const FAST: Partial<DeliveryPolicy> = { baseDelayMs: 20, maxDelayMs: 80, unknownRetryMs: 20, policyPauseMs: 60, maxPauseMs: 200, maxAttempts: 6 };
 const ISSUE = '2024-04-15';
 
 let smtp: SmtpCapture;
