@@ -105,6 +105,8 @@ export interface DeliveryReport {
   finished: boolean;
   /** When the earliest remaining retry (deferred, or the one resend of an unknown) is due, if any are pending. */
   nextRetryAt: Date | null;
+  /** `unknown` Deliveries still due for their one resend (the others stay unknown). */
+  resendsPending: number;
   /** Sends paused in the ledger at the end (a 4.7.x/5.7.x reply, the relay unreachable …). */
   paused: PausedSend[];
   /** The relay outage this run ended in, if it did. */
@@ -257,14 +259,26 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   await progress?.stop();
   return summarize();
 
+  async function countResendsPending(issueId: string): Promise<number> {
+    let n = 0;
+    for (let after = 0; ; ) {
+      const rows = await store.listDeliveries({ issueId, states: ['unknown'], afterSubscriberId: after, limit: 1000 });
+      if (rows.length === 0) return n;
+      n += rows.filter((r) => r.nextAttemptAt !== null).length;
+      after = rows.at(-1)!.subscriberId;
+    }
+  }
+
   async function summarize(): Promise<DeliveryReport> {
     const counts = emptyCounts();
     const paused: PausedSend[] = [];
     let finished = true;
+    let resendsPending = 0;
     const t = now();
     for (const issueId of touched) {
       const send = await store.finishSendIfDone(issueId, t);
       if (send && !send.finishedAt) finished = false;
+      if (send && !send.finishedAt) resendsPending += await countResendsPending(issueId);
       if (send && !send.finishedAt && send.pausedUntil && send.pausedUntil > t) paused.push({ issueId, until: send.pausedUntil, reason: send.pauseReason });
       const c = await store.deliveryCounts(issueId);
       for (const s of DELIVERY_STATES) counts[s] += c[s];
@@ -279,6 +293,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       stopped: signal.aborted,
       finished,
       nextRetryAt: finished ? null : nextRetryAt,
+      resendsPending,
       paused,
       outage: finished ? null : relay.current,
     };

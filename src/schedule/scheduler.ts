@@ -101,7 +101,8 @@ export function describeTick(r: RunDueReport, log: (line: string) => void): void
     log(
       `schedule: ${d.issueId}${r.started.includes(d.issueId) ? ' (started)' : ' (resumed)'}: ${d.report.run.accepted} accepted this run; ` +
         `total ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
-        (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry ${d.report.nextRetryAt.toISOString()}` : ''),
+        (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry due ${d.report.nextRetryAt.toISOString()}` : '') +
+        d.report.paused.map((p) => `; paused until ${p.until.toISOString()}: ${p.reason ?? 'no reason recorded'}`).join(''),
     );
   }
 }

@@ -66,11 +66,11 @@ export function sqliteLedgerStore(db: Db) {
      WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending' AND lease_owner = ?`,
   );
   const pause = db.prepare(
-    `UPDATE sends SET pause_reason = CASE WHEN ?1 >= coalesce(paused_until, 0) THEN ?2 ELSE pause_reason END,
-       paused_until = max(coalesce(paused_until, 0), ?1) WHERE issue_id = ?3`,
+    `UPDATE sends SET pause_reason = CASE WHEN ? >= coalesce(paused_until, 0) THEN ? ELSE pause_reason END,
+       paused_until = max(coalesce(paused_until, 0), ?) WHERE issue_id = ?`,
   );
-  const resume = db.prepare('UPDATE sends SET paused_until = NULL, pause_reason = NULL WHERE issue_id = ?2 AND paused_until > ?1');
-  const dueNow = db.prepare(`UPDATE deliveries SET next_attempt_at = ?1 WHERE issue_id = ?2 AND state = 'deferred' AND next_attempt_at > ?1`);
+  const resume = db.prepare('UPDATE sends SET paused_until = NULL, pause_reason = NULL WHERE issue_id = ? AND paused_until > ?');
+  const dueNow = db.prepare(`UPDATE deliveries SET next_attempt_at = ? WHERE issue_id = ? AND state = 'deferred' AND next_attempt_at > ?`);
   const finish = db.prepare(
     `UPDATE sends SET finished_at = ? WHERE issue_id = ? AND finished_at IS NULL AND NOT EXISTS (
        SELECT 1 FROM deliveries d WHERE d.issue_id = sends.issue_id
@@ -130,8 +130,8 @@ export function sqliteLedgerStore(db: Db) {
 
   const lift = db.transaction((issueId: string, now: number) => {
     const before = sendById.get(issueId);
-    if (!before || resume.run(now, issueId).changes === 0) return null;
-    dueNow.run(now, issueId);
+    if (!before || resume.run(issueId, now).changes === 0) return null;
+    dueNow.run(now, issueId, now);
     return { pausedUntil: new Date(before.paused_until!), reason: before.pause_reason ?? null };
   });
 
@@ -164,7 +164,7 @@ export function sqliteLedgerStore(db: Db) {
     },
     async pauseSend(issueId, until, reason) {
       // Never shortens a pause another process set for longer.
-      pause.run(until.getTime(), reason ?? null, issueId);
+      pause.run(until.getTime(), reason ?? null, until.getTime(), issueId);
     },
     async resumeSend(issueId, now) {
       return lift.immediate(issueId, now.getTime());
