@@ -197,3 +197,27 @@ it('POST /admin/send resumes a paused Send at once and says so; a finished Send 
   expect(done.json()).toMatchObject({ issue: ISSUE, running: false, resumed: null, counts: { accepted: 5 } });
   expect(done.json().send.finishedAt).not.toBeNull();
 }, 60_000);
+
+it('`sudi worker` and `sudi run-due` follow the same rules: one outage, nothing counted, resumed after the relay is back', async () => {
+  await project.addSubscribers(10);
+  const port = await freePort();
+  const env = { ...project.env, SMTP_URL: `smtp://127.0.0.1:${port}` };
+  // The scheduler's tick does not wait: it finds the relay down, pauses the Send and says why.
+  const tick = await runCliCaptured(['run-due', '--no-build'], { cwd: project.dir, env, now: new Date('2024-04-21T00:00:00Z') });
+  expect(tick.code, tick.stderr).toBe(0);
+  expect(tick.stdout).toMatch(/2024-04-15 \(started\): 0 accepted this run; total 0 accepted.*; paused until \S+: SMTP relay unreachable: .*ECONNREFUSED/);
+  expect((await ledger()).rows.every((r) => r.state === 'queued' && r.attempts === 0)).toBe(true);
+
+  const worker = spawnSudi(['worker', '--poll', '0.2'], { cwd: project.dir, env });
+  cleanups.push(() => worker.child.kill('SIGKILL'));
+  await lines(worker, /SMTP relay still unreachable/, 2);
+  const smtp = await smtpOn(port);
+  await smtp.waitFor(10, 60_000);
+  await lines(worker, /SMTP relay reachable again/);
+  worker.child.kill('SIGTERM');
+  expect((await worker.exited).code, worker.stderr()).toBe(0);
+  expect(worker.stdout()).toMatch(/stopped after [\d.]+ s: 10 accepted, 0 deferred, 0 failed/);
+  const after = await ledger();
+  expect(after.rows.every((r) => r.state === 'accepted' && r.attempts === 1)).toBe(true);
+  expect(after.send?.finishedAt).not.toBeNull();
+}, 90_000);
