@@ -157,7 +157,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
     if (ms > budget.left) return 'over budget';
     const t0 = performance.now();
     const why = await relay.sleep(ms, signal);
-    budget.left -= performance.now() - t0;
+    budget.left = Math.max(0, budget.left - (performance.now() - t0));
     return why;
   };
 
@@ -255,8 +255,8 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   }
   await putBack();
   await Promise.all(inflight);
+  await progress?.stop().catch(() => {});
   if (failure !== null) throw failure;
-  await progress?.stop();
   return summarize();
 
   async function countResendsPending(issueId: string): Promise<number> {
