@@ -25,7 +25,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ? `finished ${send.finishedAt.toISOString()}`
           : send.pausedUntil && send.pausedUntil > now
             ? `paused until ${send.pausedUntil.toISOString()}: ${send.pauseReason ?? 'no reason recorded'} (\`sudi send ${issue.id}\` resumes it now)`
-            : 'not finished';
+            : send.pausedUntil && send.pauseReason
+              ? `not finished (its last pause ended ${send.pausedUntil.toISOString()}: ${send.pauseReason})`
+              : 'not finished';
         ctx.out(`send: started ${send.createdAt.toISOString()} (${send.trigger}), ${send.total} deliveries, ${state}`);
         const counts = await store.deliveryCounts(issue.id);
         ctx.out(`  ${(Object.entries(counts) as [DeliveryState, number][]).map(([s, n]) => `${s} ${n}`).join('  ')}`);
