@@ -12,6 +12,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { findIssue } from '../../src/content/load-issues.ts';
 import { runnerFor } from '../../src/delivery/runner.ts';
 import { createServer as createHttpServer } from '../../src/http/server.ts';
+import { startAppScheduler, type CronLike } from '../../src/schedule/scheduler.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 import { spawnSudi, type SudiProcess } from '../helpers/sudi-process.ts';
@@ -153,7 +154,7 @@ it('relay accepting TCP but never greeting: --retry-wait ends `sudi send` with e
   expect(out).toContain('12 queued (not attempted yet)');
   const held = await ledger();
   expect(held.rows.every((r) => r.state === 'queued' && r.attempts === 0)).toBe(true);
-  expect(held.send?.pausedUntil?.getTime()).toBeGreaterThan(Date.now());
+  expect(held.send?.pauseReason).toMatch(/^SMTP relay unreachable: Greeting never received/);
 
   // Still silent, and now a long backoff: the rerun finds it down again and leaves at once, paused for 10 min.
   const long = { ...env, RELAY_RETRY_SECONDS: '600', RELAY_RETRY_MAX_SECONDS: '600' };
@@ -224,3 +225,30 @@ it('`sudi worker` and `sudi run-due` follow the same rules: one outage, nothing 
   expect(after.rows.every((r) => r.state === 'accepted' && r.attempts === 1)).toBe(true);
   expect(after.send?.finishedAt).not.toBeNull();
 }, 90_000);
+
+it("`sudi serve`'s scheduler looks again when the outage step ends, not at the next SCHEDULE tick", async () => {
+  await project.addSubscribers(6);
+  const port = await freePort();
+  const logs: string[] = [];
+  let onHeld = () => {};
+  const held = new Promise<void>((resolve) => (onHeld = resolve));
+  const log = (l: string) => {
+    logs.push(l);
+    if (/looking at the held send\(s\) again at/.test(l)) onHeld();
+  };
+  // A clock that runs from the day after the issue was due (within the scheduler's catch-up window).
+  const t0 = Date.now();
+  const now = () => new Date(Date.parse('2024-04-21T00:00:00Z') + (Date.now() - t0));
+  const app = project.app({ env: { SMTP_URL: `smtp://127.0.0.1:${port}` }, log, now });
+  // A cron that never fires: only the catch-up tick and the scheduler's own follow-ups run.
+  const never: CronLike = { validate: () => true, schedule: () => ({ stop: () => {} }) };
+  const scheduler = startAppScheduler(app, { log, cron: never });
+  cleanups.push(() => scheduler.stop());
+  await held;
+  expect(logs.join('\n')).toMatch(/2024-04-15 \(started\): 0 accepted this run; .*paused until \S+: SMTP relay unreachable/);
+  const smtp = await smtpOn(port);
+  await smtp.waitFor(6, 60_000);
+  await scheduler.stop();
+  expect(smtp.accepted()).toHaveLength(6);
+  expect((await ledger()).rows.every((r) => r.state === 'accepted' && r.attempts === 1)).toBe(true);
+}, 60_000);
