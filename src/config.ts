@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   SEND_RATE: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(0)),
   SEND_CONCURRENCY: intIn(1, 100, 4),
   LEASE_SECONDS: intIn(1, 86_400, 600),
+  RELAY_RETRY_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).max(3600).default(30)),
+  RELAY_RETRY_MAX_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).max(86_400).default(300)),
   SCHEDULE: z.preprocess(emptyToUndefined, z.string().default('0 * * * *')),
   TZ: checkedOr(check.timeZone, 'Asia/Shanghai'),
   SECRET: optionalChecked(check.token(32)),
@@ -86,6 +88,8 @@ export interface Config {
   sendConcurrency: number;
   /** How long a claimed Delivery stays leased to its sender before another may take it over. */
   leaseSeconds: number;
+  /** While the SMTP relay cannot be reached: the first wait before probing it again, doubling up to the cap (ms). */
+  relayRetry: { baseMs: number; maxMs: number };
   schedule: string;
   tz: string;
   secret: string | undefined; // resolved (generated if needed) by app.ts
@@ -137,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     sendRate: e.SEND_RATE,
     sendConcurrency: e.SEND_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,
+    relayRetry: { baseMs: e.RELAY_RETRY_SECONDS * 1000, maxMs: Math.max(e.RELAY_RETRY_SECONDS, e.RELAY_RETRY_MAX_SECONDS) * 1000 },
     schedule: e.SCHEDULE,
     tz: e.TZ,
     secret: e.SECRET,

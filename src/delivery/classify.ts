@@ -4,11 +4,13 @@
  *   2xx                                   → accepted
  *   whole message sent, then no reply     → unknown: resent once with the same Message-ID, and an
  *     (connection lost / timeout)            unknown outcome of that resend is final (RFC 1047)
- *   4xx, connection errors, timeouts      → deferred, retried with exponential backoff until the
- *                                           attempt or age cap, then failed
- *   could not connect / log in            → deferred, and the whole Send pauses briefly (every other
- *                                           message would fail the same way)
- *   4.7.x / 5.7.x (policy, rate, auth)    → deferred and the whole Send pauses; nobody is suppressed
+ *   4xx, connection lost or timeout       → deferred, retried with exponential backoff until the
+ *     in a session, before the final dot     attempt or age cap, then failed
+ *   no session: refused, DNS, timeout at  → outage: no attempt of this Delivery at all. The relay
+ *     connect / greeting / TLS, EHLO or     fails every message alike, so the sender backs off once
+ *     login refused (whatever the code)     per outage and probes it first (relay-outage.ts)
+ *   4.7.x / 5.7.x in a session (policy,   → deferred and the whole Send pauses (doubling while it
+ *     rate)                                 repeats); nobody is suppressed
  *   5.1.x for the recipient               → failed, and the Subscriber is suppressed (bounced)
  *   5.1.x for our sender (MAIL FROM)      → a problem of ours: deferred and the Send pauses
  *   other 5xx                             → failed
@@ -19,7 +21,8 @@ import type { SendResult } from './transport.ts';
 export type Verdict =
   | { kind: 'accepted' }
   | { kind: 'unknown' }
-  | { kind: 'retry'; pause: 'policy' | 'connection' | null }
+  | { kind: 'outage' }
+  | { kind: 'retry'; pause: 'policy' | null }
   | { kind: 'fail'; suppress: boolean };
 
 export interface DeliveryPolicy {
@@ -34,8 +37,6 @@ export interface DeliveryPolicy {
   unknownRetryMs: number;
   /** First pause of the whole Send after a 4.7.x/5.7.x reply; doubles on each further one. */
   policyPauseMs: number;
-  /** First pause after the server could not be reached at all; doubles likewise. */
-  connectionPauseMs: number;
   maxPauseMs: number;
 }
 
@@ -46,7 +47,6 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   maxAgeMs: 3 * 24 * 3_600_000,
   unknownRetryMs: 60_000,
   policyPauseMs: 5 * 60_000,
-  connectionPauseMs: 30_000,
   maxPauseMs: 3_600_000,
 };
 
@@ -63,8 +63,8 @@ export function classify(r: SendResult): Verdict {
   const code = r.code;
   const enhanced = enhancedStatus(r.response);
   const policy = enhanced !== null && /^[45]\.7\./.test(enhanced);
-  // No session at all (refused, greeting, EHLO, login): every other message would fail alike.
-  if (r.stage !== undefined && isSessionStage(r.stage)) return { kind: 'retry', pause: policy ? 'policy' : 'connection' };
+  // No session at all (refused, greeting, TLS, EHLO, login): the relay fails every message alike.
+  if (r.stage !== undefined && isSessionStage(r.stage)) return { kind: 'outage' };
   if (code === null || code < 500) return { kind: 'retry', pause: policy ? 'policy' : null };
   if (policy) return { kind: 'retry', pause: 'policy' };
   if (enhanced?.startsWith('5.1.')) {
@@ -86,14 +86,15 @@ export interface Decision {
 }
 
 export interface DecisionInput {
-  verdict: Verdict;
+  /** An outage is no attempt of the Delivery: the sender handles it before deciding anything. */
+  verdict: Exclude<Verdict, { kind: 'outage' }>;
   /** The attempt that just ended (1 = first handover). */
   attempts: number;
   /** The row's state before this attempt was claimed; `unknown`/`sending` = this was the one resend. */
   previousState: DeliveryState;
   sendCreatedAt: Date;
   now: Date;
-  /** Pauses already applied in this run for this Send (for the doubling). */
+  /** Policy pauses already applied in this run for this Send (for the doubling). */
   pausesSoFar: number;
 }
 
@@ -112,8 +113,7 @@ export function decide(input: DecisionInput, policy: DeliveryPolicy = DEFAULT_PO
         : { ...base, state: 'unknown', nextAttemptAt: new Date(now.getTime() + policy.unknownRetryMs) };
     }
     case 'retry': {
-      const pauseBase = verdict.pause === 'policy' ? policy.policyPauseMs : verdict.pause === 'connection' ? policy.connectionPauseMs : 0;
-      const pauseMs = pauseBase > 0 ? Math.min(pauseBase * 2 ** input.pausesSoFar, policy.maxPauseMs) : null;
+      const pauseMs = verdict.pause === 'policy' ? Math.min(policy.policyPauseMs * 2 ** input.pausesSoFar, policy.maxPauseMs) : null;
       const backoff = Math.min(policy.baseDelayMs * 2 ** Math.max(0, attempts - 1), policy.maxDelayMs);
       const next = new Date(now.getTime() + Math.max(backoff, pauseMs ?? 0));
       if (attempts >= policy.maxAttempts) {

@@ -1,7 +1,8 @@
 /**
  * Message factories for the Issues being sent: each Issue is read once and rendered once, in all
- * three languages, on first need (Handlebars → MJML, in a worker thread: see render-client.ts),
- * then every message of a language is spliced from the same pre-encoded parts.
+ * three languages, on first need (Handlebars → MJML, in a short-lived child process, so the sender
+ * never holds MJML's memory: see render-client.ts and render-child.ts), then every message of a
+ * language is spliced from the same pre-encoded parts.
  */
 import type { App } from '../app.ts';
 import { findIssue } from '../content/load-issues.ts';

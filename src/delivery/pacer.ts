@@ -28,29 +28,48 @@ export interface Pacer {
 
 const NOOP = () => {};
 
+/**
+ * The spacing rule (pure): when a transaction asked for at `now` may start, given the slot the
+ * previous one left (`next`); and the slot it leaves for the one after.
+ */
+export function spacingSlot(next: number, now: number, rate: number): { start: number; next: number } {
+  const start = Math.max(now, next);
+  return { start, next: start + 1000 / rate };
+}
+
+/**
+ * The window rule (pure): the earliest time ≥ now at which fewer than `perSecond` messages are in
+ * flight or ended within the last second, given the end times (oldest first) and the number in
+ * flight; null when that can only happen once an in-flight message ends.
+ */
+export function windowOpensAt(ended: readonly number[], inflight: number, perSecond: number, now: number): number | null {
+  const recent = ended.filter((t) => t > now - 1000);
+  const allowed = perSecond - inflight; // ends that may still be in the window
+  if (allowed <= 0) return null;
+  if (recent.length < allowed) return now;
+  // The (len − allowed)th oldest recent end must have left the window.
+  return recent[recent.length - allowed]! + 1000;
+}
+
 export function createPacer(rate: number, clock: () => number = () => performance.now()): Pacer {
   if (!(rate > 0)) return { take: async (signal) => (signal?.aborted ? null : NOOP) };
-  const interval = 1000 / rate;
   const perSecond = Math.max(1, Math.floor(rate));
   let next = -Infinity;
   let inflight = 0;
   const ended: number[] = []; // end times within the last second, oldest first
   let wakeOnEnd: (() => void)[] = [];
 
-  const recent = (now: number) => {
-    while (ended.length > 0 && ended[0]! <= now - 1000) ended.shift();
-    return ended.length + inflight;
-  };
-
   return {
     async take(signal) {
       try {
-        const slot = Math.max(clock(), next);
-        next = slot + interval;
-        if (slot > clock()) await sleep(slot - clock(), undefined, { signal });
-        while (!signal?.aborted && recent(clock()) >= perSecond) {
+        const slot = spacingSlot(next, clock(), rate);
+        next = slot.next;
+        if (slot.start > clock()) await sleep(slot.start - clock(), undefined, { signal });
+        for (;;) {
+          while (ended.length > 0 && ended[0]! <= clock() - 1000) ended.shift();
+          const opens = windowOpensAt(ended, inflight, perSecond, clock());
+          if (signal?.aborted || (opens !== null && opens <= clock())) break;
           // Wait until the oldest end leaves the window, or an in-flight message ends.
-          const until = ended.length > 0 ? ended[0]! + 1000 - clock() : Infinity;
           let onAbort = () => {};
           const ends = new Promise<void>((resolve) => {
             wakeOnEnd.push(resolve);
@@ -58,7 +77,7 @@ export function createPacer(rate: number, clock: () => number = () => performanc
             signal?.addEventListener('abort', onAbort, { once: true });
           });
           try {
-            await Promise.race([ends, Number.isFinite(until) ? sleep(Math.max(1, until), undefined, { signal }) : ends]);
+            await Promise.race([ends, opens !== null ? sleep(Math.max(1, opens - clock()), undefined, { signal }) : ends]);
           } finally {
             signal?.removeEventListener('abort', onAbort);
           }
@@ -68,7 +87,7 @@ export function createPacer(rate: number, clock: () => number = () => performanc
       }
       if (signal?.aborted) return null;
       inflight++;
-      next = Math.max(next, clock() + interval);
+      next = Math.max(next, clock() + 1000 / rate);
       let done = false;
       return () => {
         if (done) return;

@@ -1,35 +1,40 @@
 /**
- * Live counts per state for one Issue's Send (the progress bar of `sudi send`): moved locally as
- * rows are claimed and outcomes recorded, and re-read from the ledger every few seconds (rows other
- * senders handle, or that a claim suppressed, only show up there).
+ * Live counts per state for one Issue's Send (the progress bar of `sudi send`), read from the
+ * ledger once a second and once more at the end. Always the ledger's own counts, never a local
+ * tally: rows other senders handle, rows a claim suppressed and rows put back unsent all show as
+ * the ledger has them, so the bar's done count is exactly accepted + failed + suppressed + unknown.
  */
-import type { DeliveryState, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { DeliveryProgress } from './send-issue.ts';
 
-/** Live counts for one Issue: moved locally per outcome, re-read from the ledger now and then. */
+export const PROGRESS_INTERVAL_MS = 1000;
+
 export async function progressTracker(store: Store, issueId: string, emit: (p: DeliveryProgress) => void, rate: () => number) {
-  let counts = await store.deliveryCounts(issueId);
-  let total = (await store.getSend(issueId))?.total ?? 0;
-  let lastSync = performance.now();
-  const tell = () => emit({ issueId, total, counts: { ...counts }, rate: rate() });
-  const resync = async () => {
-    lastSync = performance.now();
-    counts = await store.deliveryCounts(issueId);
-    total = (await store.getSend(issueId))?.total ?? total;
-    tell();
-  };
-  tell();
+  let reading: Promise<void> | null = null;
+  const read = () =>
+    (reading ??= (async () => {
+      try {
+        const counts = await store.deliveryCounts(issueId);
+        const total = (await store.getSend(issueId))?.total ?? Object.values(counts).reduce((a, b) => a + b, 0);
+        emit({ issueId, total, counts, rate: rate() });
+      } finally {
+        reading = null;
+      }
+    })());
+  await read();
+  // A timer, not a loop: an idle or paused send costs one small query a second, and nothing when
+  // nobody watches (the bar exists on a terminal only).
+  const timer = setInterval(() => void read().catch(() => {}), PROGRESS_INTERVAL_MS);
+  timer.unref();
   return {
-    claimed(from: DeliveryState) {
-      counts[from] = Math.max(0, counts[from] - 1);
-      counts.sending++;
+    /** Stops the timer and emits the ledger's final counts. */
+    async stop() {
+      clearInterval(timer);
+      await reading?.catch(() => {});
+      await read();
     },
-    moved(_from: DeliveryState, to: DeliveryState) {
-      counts.sending = Math.max(0, counts.sending - 1);
-      counts[to]++;
-      if (performance.now() - lastSync > 5000) void resync();
-      else tell();
-    },
-    resync,
   };
 }
+
+/** What the bar shows as done: every Delivery with an outcome that is not waiting for another try. */
+export const doneCount = (p: DeliveryProgress) => p.counts.accepted + p.counts.failed + p.counts.suppressed + p.counts.unknown;

@@ -7,11 +7,11 @@
 import type { App } from '../app.ts';
 import type { Issue } from '../model.ts';
 import type { Send, SendTrigger } from '../store/store.ts';
-import { emptyCounts, runDeliveries, startIssueSend, type DeliveryReport, type RunOptions, type StateCounts } from './send-issue.ts';
+import { emptyCounts, resumePausedSend, runDeliveries, startIssueSend, type DeliveryReport, type RunOptions, type StateCounts } from './send-issue.ts';
 
 export interface SendStatus {
   issueId: string;
-  /** Delivered by a loop of this process right now. */
+  /** Delivered by a loop of this process right now (never true once the Send is finished). */
   running: boolean;
   send: Send | null;
   counts: StateCounts;
@@ -24,10 +24,16 @@ export interface StartResult {
   created: boolean;
   /** Settles when this loop ends (with its report), or with the running loop's when alreadyRunning. */
   done: Promise<DeliveryReport>;
+  /** The pause an explicit trigger (`resume`) lifted, null if the Send was not paused. */
+  resumed: { pausedUntil: Date; reason: string | null } | null;
 }
 
 export interface DeliveryRunner {
-  start(issue: Issue, trigger: SendTrigger, opts?: Omit<RunOptions, 'issueId' | 'signal'>): Promise<StartResult>;
+  /**
+   * Starts (or resumes) the Send and a loop delivering it, unless one runs here. `resume`: an
+   * operator asked for it, so a paused Send resumes at once (the scheduler never passes it).
+   */
+  start(issue: Issue, trigger: SendTrigger, opts?: Omit<RunOptions, 'issueId' | 'signal'>, how?: { resume?: boolean }): Promise<StartResult>;
   running(issueId: string): boolean;
   status(issueId: string): Promise<SendStatus>;
   /** Stops claiming in every loop, lets messages in flight finish, and waits for them. */
@@ -53,15 +59,15 @@ function createRunner(app: App): DeliveryRunner {
   const status = async (issueId: string): Promise<SendStatus> => {
     const store = await app.store();
     const send = await store.getSend(issueId);
-    return { issueId, running: loops.has(issueId), send, counts: send ? await store.deliveryCounts(issueId) : emptyCounts() };
+    return { issueId, running: loops.has(issueId) && !send?.finishedAt, send, counts: send ? await store.deliveryCounts(issueId) : emptyCounts() };
   };
 
   return {
-    async start(issue, trigger, opts = {}) {
+    async start(issue, trigger, opts = {}, how = {}) {
       const existing = loops.get(issue.id);
-      if (existing) return { alreadyRunning: true, created: false, done: existing };
+      if (existing) return { alreadyRunning: true, created: false, done: existing, resumed: how.resume ? await resumePausedSend(app, issue.id) : null };
       // Registered before the first await, so two calls in the same tick cannot both start a loop.
-      const starting = startIssueSend(app, issue, trigger);
+      const starting = startIssueSend(app, issue, trigger).then(async (s) => ({ ...s, resumed: how.resume ? await resumePausedSend(app, issue.id) : null }));
       const done = starting.then(() => runDeliveries(app, { ...opts, issueId: issue.id, signal: stopping.signal }));
       loops.set(issue.id, done);
       void done.then(
@@ -73,7 +79,7 @@ function createRunner(app: App): DeliveryRunner {
         },
       );
       const started = await starting;
-      return { alreadyRunning: false, created: started.created, done };
+      return { alreadyRunning: false, created: started.created, done, resumed: started.resumed };
     },
     running: (issueId) => loops.has(issueId),
     status,

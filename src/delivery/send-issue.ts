@@ -5,21 +5,24 @@
  *
  * The loop claims only as many Deliveries as it has free slots (just in time, in BEGIN IMMEDIATE /
  * SKIP LOCKED transactions), builds each message from the pre-encoded Issue, records the
- * Message-ID, hands it to SMTP and commits the outcome right after the reply. At most `inflight`
- * messages exist at any moment, whatever the number of Subscribers: memory is flat, and a crash
- * can duplicate at most the messages that were on the wire, each resent with its own Message-ID.
+ * Message-ID, hands it to SMTP and commits the outcome right after the reply (deliver-one.ts). At
+ * most `inflight` messages exist at any moment, whatever the number of Subscribers: memory is flat,
+ * and a crash can duplicate at most the messages that were on the wire, each resent with its own
+ * Message-ID. When the relay cannot be reached the loop holds everything and rides the outage out
+ * (relay-outage.ts); every wait is a timer, bounded by `retryWaitMs`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.ts';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
 import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type Send, type SendTrigger } from '../store/store.ts';
-import { classify, decide, DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
+import { DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
+import { deliverer, describeFailure, emptyRunCounts, type DeliverContext, type RunCounts } from './deliver-one.ts';
 import { issueMessages, type IssueMessages } from './issue-messages.ts';
 import { idleScan } from './idle-scan.ts';
 import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
 import { progressTracker } from './progress.ts';
+import { relayOutageOf, type Outage } from './relay-outage.ts';
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
 export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
@@ -28,6 +31,19 @@ export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigge
   }
   const store = await app.store();
   return store.startSend(issue.id, { trigger, now: app.deps.now() });
+}
+
+/**
+ * An operator's explicit `sudi send ID` or `POST /admin/send`: a paused Send resumes at once (its
+ * deferred Deliveries due now), and a loop of this process waiting out a pause or a relay outage
+ * probes right away. Returns the pause that was lifted, null if the Send was not paused.
+ */
+export async function resumePausedSend(app: App, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
+  const store = await app.store();
+  const lifted = await store.resumeSend(issueId, app.deps.now());
+  const relay = relayOutageOf(app.transport(), app.config.relayRetry);
+  if (lifted || relay.current) relay.wake(app.deps.now());
+  return lifted;
 }
 
 export type StateCounts = Record<DeliveryState, number>;
@@ -58,19 +74,28 @@ export interface RunOptions {
    * fleet-wide one). take() resolves true/false, or with a function to call when the message ended.
    */
   pacer?: { take(signal?: AbortSignal): Promise<boolean | (() => void) | null> };
-  /** Keep going while the next retry is due within this many ms (0 = stop once nothing is due now). */
+  /**
+   * How long this run may spend waiting in all (for retries that come due, a paused Send, the relay
+   * to come back); 0 = stop once nothing is due now. A wait that would end past it is not begun.
+   */
   retryWaitMs?: number;
   /** Rendered Issues to reuse across runs (`sudi worker` renders each Issue once, not once per pass). */
   messages?: IssueMessages;
   onProgress?: (p: DeliveryProgress) => void;
 }
 
+export interface PausedSend {
+  issueId: string;
+  until: Date;
+  reason: string | null;
+}
+
 export interface DeliveryReport {
   issueIds: string[];
   /** Ledger totals per state over those Sends, at the end. */
   counts: StateCounts;
-  /** Outcomes recorded by this run. */
-  run: { attempted: number } & Record<'accepted' | 'deferred' | 'failed' | 'suppressed' | 'unknown', number>;
+  /** What this run did: messages handed to SMTP (attempted), the outcomes it recorded, and rows it claimed and put back unsent (not attempts). */
+  run: RunCounts;
   durationMs: number;
   /** Accepted messages per second in this run. */
   rate: number;
@@ -78,107 +103,92 @@ export interface DeliveryReport {
   stopped: boolean;
   /** Every Send touched is finished (nothing left to attempt). */
   finished: boolean;
-  /** When the earliest remaining retry is due, if the run ended with retries pending. */
+  /** When the earliest remaining retry (deferred, or the one resend of an unknown) is due, if any are pending. */
   nextRetryAt: Date | null;
+  /** `unknown` Deliveries still due for their one resend (the others stay unknown). */
+  resendsPending: number;
+  /** Sends paused in the ledger at the end (a 4.7.x/5.7.x reply, the relay unreachable …). */
+  paused: PausedSend[];
+  /** The relay outage this run ended in, if it did. */
+  outage: Outage | null;
 }
 
 export const emptyCounts = (): StateCounts => Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as StateCounts;
 
 const LANGS = ['zh', 'en', 'both'] as const;
+/** The least wait when rows are due but none could be claimed twice in a row. */
+const RECHECK_MS = 250;
 
 export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
   const transport = app.transport();
   const messages = opts.messages ?? issueMessages(app);
-  const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...opts.policy };
-  const owner = opts.owner ?? newOwnerId();
   const signal = opts.signal ?? new AbortController().signal;
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);
   const leaseMs = opts.leaseMs ?? app.config.leaseSeconds * 1000;
-  // On PostgreSQL the cap is shared by every sender of the database (store.sharedPacer), else per process.
-  const pacer = opts.pacer ?? (rate > 0 && store.sharedPacer ? store.sharedPacer(rate) : createPacer(rate));
+  const relay = relayOutageOf(transport, app.config.relayRetry);
   const now = () => app.deps.now();
   const started = performance.now();
-
-  const run: DeliveryReport['run'] = { attempted: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
+  const ctx: DeliverContext = {
+    app,
+    store,
+    transport,
+    messages,
+    policy: { ...DEFAULT_POLICY, ...opts.policy },
+    owner: opts.owner ?? newOwnerId(),
+    signal,
+    relay,
+    // On PostgreSQL the cap is shared by every sender of the database (store.sharedPacer), else per process.
+    pacer: opts.pacer ?? (rate > 0 && store.sharedPacer ? store.sharedPacer(rate) : createPacer(rate)),
+    now,
+    run: emptyRunCounts(),
+  };
+  const { run, owner } = ctx;
+  const { deliver, release } = deliverer(ctx);
   const touched = new Set<string>(opts.issueId ? [opts.issueId] : (await store.listSends()).filter((s) => !s.finishedAt).map((s) => s.issueId));
-  const sends = new Map<string, Send>();
-  const pauses = new Map<string, number>();
-  /** Pauses this run set, so rows already claimed are not sent into a server that just said "slow down". */
-  const pausedUntil = new Map<string, number>();
-  const warned = new Set<string>();
   const progress = opts.issueId && opts.onProgress ? await progressTracker(store, opts.issueId, opts.onProgress, () => run.accepted / ((performance.now() - started) / 1000)) : null;
 
-  const sendOf = async (issueId: string) => {
-    let s = sends.get(issueId);
-    if (!s) {
-      s = (await store.getSend(issueId)) ?? undefined;
-      if (!s) throw new SudiError('E_STORE', `no Send for issue ${issueId} in the ledger`);
-      sends.set(issueId, s);
-    }
-    return s;
+  /** The waiting budget (retryWaitMs) and what is left of it. */
+  const budget = { left: opts.retryWaitMs ?? 0 };
+  /** Waits until `at` if the budget allows it: 'time' when it came, 'woken' early, else why not. */
+  const waitUntil = async (at: number): Promise<'time' | 'woken' | 'stopped' | 'over budget'> => {
+    const ms = Math.max(0, at - now().getTime());
+    if (ms > budget.left) return 'over budget';
+    const t0 = performance.now();
+    const why = await relay.sleep(ms, signal);
+    budget.left = Math.max(0, budget.left - (performance.now() - t0));
+    return why;
   };
-
-  const record = async (d: ClaimedDelivery, state: Exclude<DeliveryState, 'queued' | 'sending'>, o: { code?: number | null; response?: string | null; nextAttemptAt?: Date | null }) => {
-    const ok = await store.recordOutcome(d.issueId, d.subscriberId, { owner, state, now: now(), ...o });
-    if (!ok) app.deps.log(`delivery ${d.issueId}/${d.subscriberId}: lease lost before the outcome (${state}) was recorded; another sender took it over`);
-    run[state]++;
-    progress?.moved(d.previousState, state);
-  };
-
-  async function deliver(d: ClaimedDelivery): Promise<void> {
-    progress?.claimed(d.previousState);
-    let factory;
-    try {
-      factory = await messages.factory(d.issueId, d.lang);
-    } catch (e) {
-      // The Issue cannot be built (file gone or invalid): put the row back and pause its Send.
-      const until = new Date(now().getTime() + policy.maxPauseMs);
-      if (!warned.has(d.issueId)) app.deps.log(`issue ${d.issueId} cannot be sent: ${(e as Error).message}; its Send is paused until ${until.toISOString()}`);
-      warned.add(d.issueId);
-      await store.pauseSend(d.issueId, until);
-      return record(d, 'deferred', { response: `not sent: ${(e as Error).message}`, nextAttemptAt: until });
-    }
-    // Re-checked right before sending: an unsubscribe since the claim still wins.
-    const sub = await store.getSubscriber(d.subscriberId);
-    if (!sub || sub.status !== 'active') return record(d, 'suppressed', { response: `not sent: the Subscriber is ${sub?.status ?? 'deleted'}` });
-    if (signal.aborted) return record(d, 'deferred', { response: 'not sent: stopped before sending', nextAttemptAt: now() });
-    const paused = pausedUntil.get(d.issueId) ?? 0;
-    if (paused > now().getTime()) return record(d, 'deferred', { response: 'not sent: the send is paused', nextAttemptAt: new Date(paused) });
-
-    const msg = factory.build({ subscriberId: sub.id, email: sub.email }, { now: now(), messageId: d.messageId ?? undefined });
-    if (d.messageId === null) await store.setMessageId(d.issueId, d.subscriberId, msg.messageId);
-    // Paced when the connection is ready, right before the transaction: neither a slow render nor
-    // a connection being opened can bunch messages up at the server.
-    let paced: boolean | (() => void) | null = null;
-    const result = await transport.send(msg, { ready: async () => Boolean((paced = await pacer.take(signal))) });
-    if (typeof paced === 'function') (paced as () => void)();
-    if (result.notSent) return record(d, 'deferred', { response: result.response, nextAttemptAt: now() });
-    run.attempted++;
-    const t = now();
-    const send = await sendOf(d.issueId);
-    const decision = decide(
-      { verdict: classify(result), attempts: d.attempts, previousState: d.previousState, sendCreatedAt: send.createdAt, now: t, pausesSoFar: pauses.get(d.issueId) ?? 0 },
-      policy,
-    );
-    if (decision.pauseMs !== null) {
-      const until = new Date(t.getTime() + decision.pauseMs);
-      pauses.set(d.issueId, (pauses.get(d.issueId) ?? 0) + 1);
-      pausedUntil.set(d.issueId, Math.max(pausedUntil.get(d.issueId) ?? 0, until.getTime()));
-      await store.pauseSend(d.issueId, until);
-      app.deps.log(`send of ${d.issueId} paused until ${until.toISOString()}: ${result.response}`);
-    }
-    const response = decision.note ? `${result.response} (${decision.note})` : result.response;
-    await record(d, decision.state, { code: result.code, response, nextAttemptAt: decision.nextAttemptAt });
-    if (decision.suppress) await store.setSubscriberStatus(d.subscriberId, 'bounced', t);
-  }
 
   /** When nothing is claimable: finish Sends, settle leases of dead local senders, find the next wake-up. */
   const idle = async () => {
     const r = await idleScan(store, touched, owner, now);
     if (r.settled > 0) app.deps.log(`settled ${r.settled} lease(s) of sending processes that are gone; resending those once with the same Message-ID`);
     return r;
+  };
+
+  /**
+   * The relay is down: hold everything, pause the Sends in the ledger until the next probe (so other
+   * senders and reruns see it), wait, probe with one connection; again, twice as long, until a
+   * probe gets a session. Returns false if the run should end (stopped, or past its waiting budget).
+   */
+  const rideOutOutage = async (): Promise<boolean> => {
+    for (let o = relay.current; o; o = relay.current) {
+      for (const issueId of touched) await store.pauseSend(issueId, o.until, `SMTP relay unreachable: ${o.reason}`);
+      const why = await waitUntil(o.until.getTime());
+      if (why === 'stopped' || why === 'over budget') return false;
+      if (relay.current !== o && why !== 'woken') continue; // another loop of this process probed meanwhile
+      const failed = (await transport.probe?.()) ?? null;
+      if (!failed) {
+        relay.end();
+        app.deps.log(`SMTP relay reachable again (down since ${o.since.toISOString()}); resuming`);
+        return true;
+      }
+      const next = relay.probeFailed(describeFailure(failed), now());
+      app.deps.log(`SMTP relay still unreachable: ${next.reason}; probing again at ${next.until.toISOString()}`);
+    }
+    return true;
   };
 
   // Render every language before the first claim: an MJML run blocks the event loop, and doing it
@@ -190,7 +200,6 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   const inflight = new Set<Promise<void>>();
   let failure: unknown = null;
   let nextRetryAt: Date | null = null;
-  const retryWaitMs = opts.retryWaitMs ?? 0;
   await idle();
 
   // Claimed rows wait here for a free slot: claiming a few at a time costs the ledger one
@@ -204,14 +213,26 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       .finally(() => inflight.delete(p));
     inflight.add(p);
   };
+  /** Claimed rows not yet handed over go back unsent (stopping, or the relay just went down). */
+  const putBack = async () => {
+    for (const d of queue.splice(0)) await release(d);
+  };
 
+  let lookedAgain = false;
   while (!signal.aborted && failure === null) {
+    if (relay.current) {
+      await putBack();
+      await Promise.all(inflight);
+      if (!(await rideOutOutage())) break;
+      continue;
+    }
     while (inflight.size >= maxInflight) await Promise.race(inflight);
     if (signal.aborted || failure !== null) break;
-    if (queue.length === 0) {
+    if (queue.length === 0 && !relay.current) {
       // With a rate cap, claim no further ahead than the pacer lets messages out.
       const limit = rate > 0 ? Math.max(1, Math.min(claimBatch, Math.ceil(rate))) : claimBatch;
       queue.push(...(await store.claimDeliveries({ issueId: opts.issueId, owner, now: now(), leaseMs, limit })));
+      if (queue.length > 0) lookedAgain = false;
     }
     if (queue.length === 0) {
       if (inflight.size > 0) {
@@ -221,39 +242,60 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       const scan = await idle();
       if (scan.settled > 0) continue;
       if (scan.nextWake === null) break;
-      const wait = scan.nextWake - now().getTime();
-      if (wait > retryWaitMs) {
-        nextRetryAt = new Date(scan.nextWake);
-        break;
-      }
-      await sleep(Math.max(wait, 5), undefined, { signal }).catch(() => {});
+      // Due now, yet the claim found nothing (it came due in between, or another sender took it):
+      // look once more at once, but never spin on it.
+      const at = scan.nextWake <= now().getTime() && lookedAgain ? now().getTime() + RECHECK_MS : scan.nextWake;
+      lookedAgain = scan.nextWake <= now().getTime();
+      const why = await waitUntil(at);
+      if (why === 'over budget') nextRetryAt = new Date(scan.nextWake);
+      if (why === 'over budget' || why === 'stopped') break;
       continue;
     }
-    while (queue.length > 0 && inflight.size < maxInflight) dispatch(queue.shift()!);
+    while (queue.length > 0 && inflight.size < maxInflight && !relay.current) dispatch(queue.shift()!);
   }
-  // Claimed but never handed over (stopped, or a failure elsewhere): due again at once.
-  for (const d of queue.splice(0)) await record(d, 'deferred', { response: 'not sent: stopped before sending', nextAttemptAt: now() });
+  await putBack();
   await Promise.all(inflight);
+  await progress?.stop().catch(() => {});
   if (failure !== null) throw failure;
+  return summarize();
 
-  const counts = emptyCounts();
-  let finished = true;
-  for (const issueId of touched) {
-    const send = await store.finishSendIfDone(issueId, now());
-    if (send && !send.finishedAt) finished = false;
-    const c = await store.deliveryCounts(issueId);
-    for (const s of DELIVERY_STATES) counts[s] += c[s];
+  async function countResendsPending(issueId: string): Promise<number> {
+    let n = 0;
+    for (let after = 0; ; ) {
+      const rows = await store.listDeliveries({ issueId, states: ['unknown'], afterSubscriberId: after, limit: 1000 });
+      if (rows.length === 0) return n;
+      n += rows.filter((r) => r.nextAttemptAt !== null).length;
+      after = rows.at(-1)!.subscriberId;
+    }
   }
-  await progress?.resync();
-  const durationMs = performance.now() - started;
-  return {
-    issueIds: [...touched].sort(),
-    counts,
-    run,
-    durationMs,
-    rate: run.accepted / Math.max(durationMs / 1000, 1e-3),
-    stopped: signal.aborted,
-    finished,
-    nextRetryAt: finished ? null : nextRetryAt,
-  };
+
+  async function summarize(): Promise<DeliveryReport> {
+    const counts = emptyCounts();
+    const paused: PausedSend[] = [];
+    let finished = true;
+    let resendsPending = 0;
+    const t = now();
+    for (const issueId of touched) {
+      const send = await store.finishSendIfDone(issueId, t);
+      if (send && !send.finishedAt) finished = false;
+      if (send && !send.finishedAt) resendsPending += await countResendsPending(issueId);
+      if (send && !send.finishedAt && send.pausedUntil && send.pausedUntil > t) paused.push({ issueId, until: send.pausedUntil, reason: send.pauseReason });
+      const c = await store.deliveryCounts(issueId);
+      for (const s of DELIVERY_STATES) counts[s] += c[s];
+    }
+    const durationMs = performance.now() - started;
+    return {
+      issueIds: [...touched].sort(),
+      counts,
+      run,
+      durationMs,
+      rate: run.accepted / Math.max(durationMs / 1000, 1e-3),
+      stopped: signal.aborted,
+      finished,
+      nextRetryAt: finished ? null : nextRetryAt,
+      resendsPending,
+      paused,
+      outage: finished ? null : relay.current,
+    };
+  }
 }

@@ -184,6 +184,7 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
           old.quit();
         }
         if (!slot.conn) {
+          if (hooks?.mayConnect && !hooks.mayConnect()) return NOT_SENT;
           slot.messages = 0;
           const failed = await connect(slot);
           if (failed) return failed;
@@ -191,10 +192,22 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
         if (hooks?.ready && !(await hooks.ready())) return NOT_SENT;
         // The connection may have been closed by the server while we waited.
         if (!slot.conn) {
+          if (hooks?.mayConnect && !hooks.mayConnect()) return NOT_SENT;
           const failed = await connect(slot);
           if (failed) return failed;
         }
         return await sendOn(slot, msg);
+      } finally {
+        release(slot);
+      }
+    },
+    async probe() {
+      if (closed) return null;
+      const slot = await acquire();
+      try {
+        if (slot.conn) return null;
+        slot.messages = 0;
+        return await connect(slot);
       } finally {
         release(slot);
       }

@@ -44,6 +44,12 @@ export interface SendHooks {
    * send. The delivery engine paces SEND_RATE here, so connection setup can never bunch messages up.
    */
   ready?: () => Promise<boolean>;
+  /**
+   * Asked before a new connection is opened; false = do not open one (the message comes back
+   * notSent). The delivery engine says no while the relay is known to be down, so messages that
+   * were already waiting for a connection do not each hang on it again.
+   */
+  mayConnect?: () => boolean;
 }
 
 export const NOT_SENT: SendResult = { accepted: false, code: null, response: 'not sent: stopped before sending', notSent: true };
@@ -52,6 +58,11 @@ export interface Transport {
   /** Human description for logs and CLI output, e.g. `SMTP smtp://relay:25` or `outbox /path`. */
   readonly description: string;
   send(msg: OutgoingMessage, hooks?: SendHooks): Promise<SendResult>;
+  /**
+   * Opens one connection (and logs in) to see whether the relay can be reached again: null when it
+   * can (the connection stays open for the next message), else how it failed. Absent: always can.
+   */
+  probe?(): Promise<SendResult | null>;
   close(): Promise<void>;
 }
 

@@ -2,8 +2,9 @@
  * POST /admin/send  {"issue": "2024-04-15"}  with  Authorization: Bearer $ADMIN_TOKEN
  *
  * Starts the Send of a ready issue, or resumes it, and delivers it in the background of this
- * process; answers 202 with its status at once. 409 with its status when this process is already
- * delivering it. 401 without the right token (compared in constant time); 404 when no ADMIN_TOKEN
+ * process; answers 202 with its status at once. A paused Send (a 5.7.x reply, the relay down)
+ * resumes at once, because an operator asked: the answer's `resumed` says which pause was lifted.
+ * 409 with its status when this process is already delivering it and there was nothing to resume. 401 without the right token (compared in constant time); 404 when no ADMIN_TOKEN
  * is configured (the endpoint does not exist). Cron, CLI and HTTP all start a Send through the same
  * unique insert, so this can never start a second Send of an issue.
  *
@@ -44,6 +45,7 @@ function statusBody(s: SendStatus) {
       createdAt: s.send.createdAt.toISOString(),
       finishedAt: s.send.finishedAt?.toISOString() ?? null,
       pausedUntil: s.send.pausedUntil?.toISOString() ?? null,
+      pauseReason: s.send.pauseReason,
     },
     counts: s.counts,
   };
@@ -100,15 +102,13 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
       throw e;
     }
     if (issue.status !== 'ready') return error(reply, 409, `issue ${issue.id} is a draft; set status: ready to send it`);
-    if (runner.running(issue.id)) return reply.code(409).header('cache-control', 'no-store').send(statusBody(await runner.status(issue.id)));
-
-    const started = await runner.start(issue, 'http', { retryWaitMs: RETRY_WAIT_MS });
-    if (started.alreadyRunning) return reply.code(409).header('cache-control', 'no-store').send(statusBody(await runner.status(issue.id)));
+    const started = await runner.start(issue, 'http', { retryWaitMs: RETRY_WAIT_MS }, { resume: true });
+    const resumed = started.resumed && { pausedUntil: started.resumed.pausedUntil.toISOString(), reason: started.resumed.reason };
+    const answer = { ...statusBody(await runner.status(issue.id)), created: started.created, resumed };
+    if (started.alreadyRunning && !resumed) return reply.code(409).header('cache-control', 'no-store').send(answer);
     void started.done.catch(() => {}); // failures are logged by the runner
-    app.deps.log(`admin: ${started.created ? 'started' : 'resumed'} the send of ${issue.id} (POST /admin/send from ${req.ip})`);
-    return reply
-      .code(202)
-      .header('cache-control', 'no-store')
-      .send({ ...statusBody(await runner.status(issue.id)), created: started.created });
+    const what = resumed ? `resumed the paused send (paused until ${resumed.pausedUntil}: ${resumed.reason ?? 'no reason recorded'}) of` : started.created ? 'started the send of' : 'resumed the send of';
+    app.deps.log(`admin: ${what} ${issue.id} (POST /admin/send from ${req.ip})`);
+    return reply.code(202).header('cache-control', 'no-store').send(answer);
   });
 }

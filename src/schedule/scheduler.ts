@@ -75,24 +75,50 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
 }
 
-/** The scheduler of `sudi serve`: run-due on SCHEDULE in TZ, logging each tick that did something. */
+/**
+ * The scheduler of `sudi serve`: run-due on SCHEDULE in TZ, logging each tick that did something.
+ * A Send held by a relay outage or a pause is looked at again when that ends (one extra tick,
+ * without the rebuild), not only at the next SCHEDULE time: it resumes within one backoff step.
+ */
 export function startAppScheduler(app: App, opts: { log: (line: string) => void; cron?: CronLike; catchUp?: boolean }): Scheduler {
-  const scheduler = createScheduler({
+  let followUp: NodeJS.Timeout | undefined;
+  let rebuild = true;
+  const scheduler: Scheduler = createScheduler({
     expression: app.config.schedule,
     timezone: app.config.tz,
     log: opts.log,
     cron: opts.cron,
     catchUp: opts.catchUp,
-    tick: async (signal) => describeTick(await runDue(app, { signal, delivery: { retryWaitMs: 0 } }), opts.log),
+    tick: async (signal) => {
+      const build = rebuild;
+      rebuild = true;
+      const r = await runDue(app, { signal, build, delivery: { retryWaitMs: 0 } });
+      describeTick(r, opts.log);
+      const wakeAt = heldUntil(r);
+      if (wakeAt === null || signal.aborted) return;
+      clearTimeout(followUp);
+      followUp = setTimeout(() => {
+        rebuild = false;
+        void scheduler.tickNow();
+      }, Math.max(0, wakeAt.getTime() - app.deps.now().getTime()));
+      opts.log(`schedule: looking at the held send(s) again at ${wakeAt.toISOString()}`);
+    },
   });
   opts.log(`schedule: "${app.config.schedule}" in ${app.config.tz}: rebuild the site and send due issues`);
   return {
     tickNow: scheduler.tickNow,
     async stop() {
+      clearTimeout(followUp);
       await scheduler.stop();
       await runnerFor(app).stop();
     },
   };
+}
+
+/** When the earliest relay outage or pause of this tick's Sends ends (null: none is held). */
+export function heldUntil(r: RunDueReport): Date | null {
+  const times = r.delivered.flatMap((d) => [...(d.report.outage ? [d.report.outage.until] : []), ...d.report.paused.map((p) => p.until)]);
+  return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
 }
 
 export function describeTick(r: RunDueReport, log: (line: string) => void): void {
@@ -101,7 +127,8 @@ export function describeTick(r: RunDueReport, log: (line: string) => void): void
     log(
       `schedule: ${d.issueId}${r.started.includes(d.issueId) ? ' (started)' : ' (resumed)'}: ${d.report.run.accepted} accepted this run; ` +
         `total ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
-        (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry ${d.report.nextRetryAt.toISOString()}` : ''),
+        (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry due ${d.report.nextRetryAt.toISOString()}` : '') +
+        d.report.paused.map((p) => `; paused until ${p.until.toISOString()}: ${p.reason ?? 'no reason recorded'}`).join(''),
     );
   }
 }

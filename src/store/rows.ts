@@ -26,6 +26,7 @@ export interface SendRow {
   created_at: number;
   finished_at: number | null;
   paused_until: number | null;
+  pause_reason: string | null;
 }
 
 export interface DeliveryRow {
@@ -68,6 +69,7 @@ export function sendFromRow(r: SendRow): Send {
     createdAt: new Date(r.created_at),
     finishedAt: date(r.finished_at),
     pausedUntil: date(r.paused_until),
+    pauseReason: r.pause_reason ?? null,
   };
 }
 

@@ -46,8 +46,10 @@ export interface Send {
   createdAt: Date;
   /** Set when no Delivery is left to attempt. */
   finishedAt: Date | null;
-  /** A 4.7.x/5.7.x (policy, rate) reply pauses the whole Send until then. */
+  /** A 4.7.x/5.7.x (policy, rate) reply, or the relay being unreachable, pauses the whole Send until then. */
   pausedUntil: Date | null;
+  /** Why it was paused (the reply or connection error), as the last pause recorded it. */
+  pauseReason: string | null;
 }
 
 export interface Delivery {
@@ -190,7 +192,23 @@ export interface LedgerStore {
       now: Date;
     },
   ): Promise<boolean>;
-  pauseSend(issueId: string, until: Date): Promise<void>;
+  /**
+   * Commits that a claimed Delivery was never handed to SMTP (the relay unreachable, the sender
+   * stopping, the Send paused meanwhile): it leaves `sending` for `state` without counting as an
+   * attempt (attempts goes back down), due again at `nextAttemptAt`. Only if `owner` holds the lease.
+   */
+  releaseDelivery(
+    issueId: string,
+    subscriberId: number,
+    r: { owner: string; state: 'queued' | 'deferred' | 'unknown'; nextAttemptAt: Date | null; now: Date },
+  ): Promise<boolean>;
+  /** Pauses the Send until `until` (never shortens a longer pause), recording why. */
+  pauseSend(issueId: string, until: Date, reason?: string): Promise<void>;
+  /**
+   * An operator's explicit resume: ends the pause at once and makes every deferred Delivery due
+   * now. Returns the pause that was lifted (null if the Send was not paused at `now`).
+   */
+  resumeSend(issueId: string, now: Date): Promise<{ pausedUntil: Date; reason: string | null } | null>;
   /** Sets finished_at if no Delivery is queued, sending, deferred or retryable-unknown. Returns the Send. */
   finishSendIfDone(issueId: string, now: Date): Promise<Send | null>;
   deliveryCounts(issueId: string): Promise<Record<DeliveryState, number>>;

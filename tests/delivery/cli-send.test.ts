@@ -97,10 +97,34 @@ describe('sudi send', () => {
     expect((await run(['status', 'latest'])).stdout).toContain('not sent: no send has been started for it');
     smtp.faults = { data: (m) => (m.to[0] === 'reader1@example.org' ? { code: 451, message: '4.3.2 try later' } : 'accept') };
     const r = await run(['send', 'latest', '--retry-wait', '0']);
-    expect(r.stdout).toMatch(/deferred deliveries retry from 20\d\d-.*: run this command again then/);
+    // Not finished within --retry-wait: exit 75 and what waits, in the ledger's words.
+    expect(r.code, r.stderr).toBe(75);
+    expect(r.stdout).toMatch(/^1 deferred deliveries wait for their retry; the next is due at 20\d\d-/m);
+    expect(r.stdout).toContain('not finished after waiting up to --retry-wait 0 s: `sudi send 2024-04-15` resumes it now');
     const status = await run(['status', 'latest']);
-    expect(status.stdout).toMatch(/deferred \(1\): retry from .* to /);
-    expect(status.stdout).toMatch(/reader1@example\.org {2}451 4\.3\.2 try later {2}\(attempt 1, next /);
+    expect(status.stdout).toMatch(/send: .*, not finished\n/);
+    expect(status.stdout).toMatch(/deferred \(1\): retries due from .* to /);
+    expect(status.stdout).toMatch(/reader1@example\.org {2}451 4\.3\.2 try later {2}\(attempts 1, retry due /);
+  });
+
+  it('an unknown outcome is reported as unknown with its resend due (not made), never as deferred or resent', async () => {
+    await project.addSubscribers(3);
+    smtp.faults = { data: (m) => (m.to[0] === 'reader2@example.org' ? 'drop' : 'accept') };
+    const r = await run(['send', 'latest', '--retry-wait', '0']);
+    expect(r.code).toBe(75);
+    expect(r.stdout).toContain('2024-04-15: 2 accepted, 0 deferred, 0 failed, 0 suppressed, 1 unknown');
+    expect(r.stdout).toMatch(/^1 unknown for their one resend; the next is due at /m);
+    expect(r.stdout).not.toMatch(/deferred deliveries/);
+    const status = await run(['status', 'latest']);
+    expect(status.stdout).toMatch(/unknown \(1\): the whole message was sent and the connection was lost before the reply; it may have been delivered/);
+    expect(status.stdout).toMatch(/reader2@example\.org {2}<[^>]+> {2}to be resent once with the same Message-ID, due 20\d\d-/);
+    expect(status.stdout).not.toMatch(/resent once at/);
+    // The resend, then an unanswered resend: final, and said so.
+    const again = await run(['send', 'latest', '--retry-wait', '120'], new Date(Date.now() + 3_600_000));
+    expect(again.code, again.stdout).toBe(0);
+    const final = await run(['status', 'latest']);
+    expect(final.stdout).toMatch(/reader2@example\.org {2}<[^>]+> {2}left as unknown: its one resend also went unanswered/);
+    expect(smtp.messages.filter((m) => m.to[0] === 'reader2@example.org')).toHaveLength(2);
   });
 
   it('--no-wait only creates the send; run-due then delivers it', async () => {

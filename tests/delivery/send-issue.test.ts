@@ -6,12 +6,13 @@
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryPolicy } from '../../src/delivery/classify.ts';
-import { runDeliveries, startIssueSend } from '../../src/delivery/send-issue.ts';
+import { doneCount } from '../../src/delivery/progress.ts';
+import { runDeliveries, startIssueSend, type DeliveryProgress } from '../../src/delivery/send-issue.ts';
 import { findIssue } from '../../src/content/load-issues.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 
-const FAST: Partial<DeliveryPolicy> = { baseDelayMs: 20, maxDelayMs: 80, unknownRetryMs: 20, policyPauseMs: 60, connectionPauseMs: 60, maxPauseMs: 200, maxAttempts: 6 };
+const FAST: Partial<DeliveryPolicy> = { baseDelayMs: 20, maxDelayMs: 80, unknownRetryMs: 20, policyPauseMs: 60, maxPauseMs: 200, maxAttempts: 6 };
 const ISSUE = '2024-04-15';
 
 let smtp: SmtpCapture;
@@ -176,6 +177,26 @@ describe('delivery engine', () => {
     expect((await (await app.store()).countSubscribers('bounced'))).toBe(0);
   });
 
+  it('progress: every update is the ledger counts; done = accepted + failed + suppressed + unknown, equal to accepted at the end', async () => {
+    await project.addSubscribers(40);
+    smtp.faults = { rcpt: (to) => (to === 'reader5@example.org' ? { code: 550, message: '5.1.1 no such user' } : null) };
+    const app = project.app();
+    const issue = await findIssue(app.config.issuesDir, ISSUE);
+    await startIssueSend(app, issue, 'cli');
+    const seen: DeliveryProgress[] = [];
+    // 40 messages at 20/s: about two seconds, so the once-a-second reads happen mid-send too.
+    const report = await runDeliveries(app, { issueId: ISSUE, policy: FAST, rate: 20, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (const p of seen) expect(Object.values(p.counts).reduce((a, b) => a + b, 0)).toBe(p.total);
+    const last = seen.at(-1)!;
+    expect(last.counts).toEqual(report.counts);
+    expect(doneCount(last)).toBe(40);
+    expect(last.counts.accepted).toBe(39);
+    expect(doneCount(last) - last.counts.failed).toBe(last.counts.accepted);
+    const done = seen.map(doneCount);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+  });
+
   it('SEND_RATE=20: no one-second window at the server holds more than 21 messages', async () => {
     await project.addSubscribers(45);
     await send({ rate: 20 });
@@ -218,6 +239,11 @@ describe('delivery engine', () => {
     expect(first.report.finished).toBe(false);
     const sentFirst = smtp.messages.length;
     expect(sentFirst).toBeLessThan(60);
+    // Rows claimed but never handed over went back to the queue, not counted as attempts.
+    const left = (await first.store.listDeliveries({ issueId: ISSUE, limit: 100 })).filter((d) => d.state !== 'accepted');
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.map((d) => [d.state, d.attempts])).toEqual(left.map(() => ['queued', 0]));
+    expect(first.report.counts.queued).toBe(left.length);
     smtp.faults = {};
     const second = await send();
     expect(second.report.finished).toBe(true);

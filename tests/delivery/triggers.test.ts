@@ -9,10 +9,20 @@ import { tokenMatches } from '../../src/http/admin-routes.ts';
 import { runnerFor } from '../../src/delivery/runner.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
-import { spawnSudi } from '../helpers/sudi-process.ts';
+import { spawnSudi, type SudiProcess } from '../helpers/sudi-process.ts';
 import { freePort } from '../http/web-fixture.ts';
 
 const ISSUE = '2024-04-15';
+
+/** Resolves once the process has written `text` to stdout (an event, whatever the machine's load). */
+function outputOf(p: SudiProcess, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => p.stdout().includes(text) && (p.child.stdout!.off('data', check), resolve());
+    p.child.stdout!.on('data', check);
+    void p.exited.then(() => reject(new Error(`exited before writing ${JSON.stringify(text)}:\n${p.stdout()}\n${p.stderr()}`)));
+    check();
+  });
+}
 const TOKEN = 'admin-token-0123456789abcdef';
 
 let smtp: SmtpCapture;
@@ -34,8 +44,7 @@ it('two `sudi send` processes and POST /admin/send at once: one Send, each Subsc
   const env = { ...project.env, PORT: String(port), SITE_URL: `http://127.0.0.1:${port}/` };
   const serve = spawnSudi(['serve'], { cwd: project.dir, env });
   try {
-    for (let i = 0; i < 200 && !serve.stdout().includes('serving '); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(serve.stdout(), serve.stderr()).toContain('serving ');
+    await outputOf(serve, 'serving ');
 
     const a = spawnSudi(['send', ISSUE], { cwd: project.dir, env });
     const b = spawnSudi(['send', ISSUE], { cwd: project.dir, env });
@@ -48,10 +57,12 @@ it('two `sudi send` processes and POST /admin/send at once: one Send, each Subsc
     const [ea, eb] = await Promise.all([a.exited, b.exited]);
     expect(ea.code, a.stderr()).toBe(0);
     expect(eb.code, b.stderr()).toBe(0);
-    // Whichever finished last saw the send finished; wait for the server's loop too.
+    // Whichever finished last saw the send finished; the server's loop may still be recording
+    // outcomes: wait for every message to arrive, then for the ledger to say finished.
+    await smtp.waitFor(300, 120_000);
     const app = project.app();
     const store = await app.store();
-    for (let i = 0; i < 300 && !(await store.getSend(ISSUE))?.finishedAt; i++) await new Promise((r) => setTimeout(r, 100));
+    while (!(await store.getSend(ISSUE))?.finishedAt) await new Promise((r) => setTimeout(r, 100));
     expect((await store.listSends()).map((s) => s.issueId)).toEqual([ISSUE]);
     expect(await store.deliveryCounts(ISSUE)).toMatchObject({ accepted: 300, queued: 0, sending: 0 });
 
@@ -68,7 +79,7 @@ it('two `sudi send` processes and POST /admin/send at once: one Send, each Subsc
     serve.child.kill('SIGTERM');
     await serve.exited;
   }
-});
+}, 180_000);
 
 describe('POST /admin/send', () => {
   async function server(env: Record<string, string> = {}) {
@@ -113,15 +124,16 @@ describe('POST /admin/send', () => {
 
   it('202 starts the send in the background; 409 with its status while it runs; done later', async () => {
     await project.addSubscribers(30);
-    // 30 messages at 20/s: still running when the second request comes.
-    const { app, fastify } = await server({ SEND_RATE: '20' });
+    // 30 messages at 10/s: paced by this process's own clock, so at least 2.7 s go by between the
+    // third message and the last, whatever the load; close() below comes right after the third.
+    const { app, fastify } = await server({ SEND_RATE: '10' });
     const first = await post(fastify, { issue: ISSUE }, TOKEN);
     expect(first.statusCode).toBe(202);
     expect(first.json()).toMatchObject({ issue: ISSUE, running: true, created: true, send: { trigger: 'http', total: 30 } });
     const second = await post(fastify, { issue: 'latest' }, TOKEN);
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ issue: ISSUE, running: true, send: { total: 30 } });
-    for (let i = 0; i < 200 && smtp.messages.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await smtp.waitFor(3, 120_000);
     const status = await runnerFor(app).status(ISSUE);
     expect(status.counts.accepted).toBeGreaterThan(0);
     // Shutting the server down stops the background send gracefully (messages in flight finish).

@@ -63,6 +63,8 @@ export interface CaptureOptions {
   headersOnly?: boolean;
   /** Do not announce PIPELINING (a server that wants one command at a time). */
   noPipelining?: boolean;
+  /** Listen on this port (a relay coming back where a sender expects it); default: any free one. */
+  port?: number;
 }
 
 export async function startSmtpCapture(faults: Faults = {}, opts: CaptureOptions = {}): Promise<SmtpCapture> {
@@ -132,7 +134,7 @@ export async function startSmtpCapture(faults: Faults = {}, opts: CaptureOptions
   });
   // A client killed mid-session resets its connection: expected in these tests, not a failure.
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
 
   return {

@@ -233,6 +233,38 @@ export function ledgerStoreContract(makeStore: () => Promise<Store>, opts: Ledge
       expect(await claim(store, 'w', at(60_000))).toHaveLength(3);
     });
 
+    it('a pause records why; resumeSend lifts it at once and makes deferred rows due now', async () => {
+      const [a] = await subscribers(3);
+      await store.startSend(ISSUE, { trigger: 'cli', now: T0 });
+      await claim(store, 'w', at(1), 1);
+      await store.recordOutcome(ISSUE, a!, { owner: 'w', state: 'deferred', code: 451, response: '451 4.7.1 slow down', nextAttemptAt: at(600_000), now: at(2) });
+      await store.pauseSend(ISSUE, at(600_000), '451 4.7.1 slow down');
+      await store.pauseSend(ISSUE, at(300_000), 'shorter, ignored');
+      expect(await store.getSend(ISSUE)).toMatchObject({ pausedUntil: at(600_000), pauseReason: '451 4.7.1 slow down' });
+      expect(await store.resumeSend(ISSUE, at(10))).toEqual({ pausedUntil: at(600_000), reason: '451 4.7.1 slow down' });
+      expect(await store.getSend(ISSUE)).toMatchObject({ pausedUntil: null, pauseReason: null });
+      expect(await store.resumeSend(ISSUE, at(11))).toBeNull(); // nothing paused any more
+      const got = await claim(store, 'w2', at(12));
+      expect(got.map((d) => [d.subscriberId, d.previousState])).toContainEqual([a, 'deferred']);
+      expect(got).toHaveLength(3);
+    });
+
+    it('releaseDelivery puts a claimed row back unsent without counting the attempt, only for the lease holder', async () => {
+      const [a, b] = await subscribers(2);
+      await store.startSend(ISSUE, { trigger: 'cli', now: T0 });
+      await claim(store, 'w', at(1));
+      expect(await store.releaseDelivery(ISSUE, a!, { owner: 'other', state: 'queued', nextAttemptAt: null, now: at(2) })).toBe(false);
+      expect(await store.releaseDelivery(ISSUE, a!, { owner: 'w', state: 'queued', nextAttemptAt: null, now: at(2) })).toBe(true);
+      expect(await store.releaseDelivery(ISSUE, b!, { owner: 'w', state: 'deferred', nextAttemptAt: at(50), now: at(2) })).toBe(true);
+      const rows = await store.listDeliveries({ issueId: ISSUE, limit: 10 });
+      expect(rows.map((d) => [d.state, d.attempts, d.leaseOwner, d.nextAttemptAt?.getTime() ?? null])).toEqual([
+        ['queued', 0, null, null],
+        ['deferred', 0, null, at(50).getTime()],
+      ]);
+      expect((await claim(store, 'w', at(10))).map((d) => d.subscriberId)).toEqual([a]);
+      expect((await claim(store, 'w', at(50))).map((d) => [d.subscriberId, d.attempts])).toEqual([[b, 1]]);
+    });
+
     it('finishSendIfDone waits for every open Delivery; a finished Send is never claimed from', async () => {
       const [a, b] = await subscribers(2);
       await store.startSend(ISSUE, { trigger: 'cli', now: T0 });

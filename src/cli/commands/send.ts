@@ -5,15 +5,20 @@ import type { App } from '../../app.ts';
 import { findIssue } from '../../content/load-issues.ts';
 import { issueMessages } from '../../delivery/issue-messages.ts';
 import { parseMailFrom } from '../../delivery/message.ts';
-import { runDeliveries, startIssueSend, type DeliveryProgress, type DeliveryReport } from '../../delivery/send-issue.ts';
+import { doneCount } from '../../delivery/progress.ts';
+import { resumePausedSend, runDeliveries, startIssueSend, type DeliveryProgress, type DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
 import type { Issue, Lang } from '../../model.ts';
 import { describeDryRun, dryRunManifest } from '../../delivery/dry-run.ts';
 import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
 
+/** Exit code of a `sudi send` that waited as long as --retry-wait allows and left its Send unfinished (EX_TEMPFAIL). */
+export const EXIT_NOT_FINISHED = 75;
+
 /**
  * `sudi send ISSUE|latest`: starts the Send of an issue, or resumes it, and delivers it. The ledger
- * makes a rerun after Ctrl-C, SIGTERM or kill -9 pick up where it stopped.
+ * makes a rerun after Ctrl-C, SIGTERM or kill -9 pick up where it stopped. Asking for it by hand
+ * is explicit: a paused Send resumes at once.
  */
 export function registerSend(program: Command, ctx: CliContext): void {
   withIssuesOption(program.command('send'))
@@ -22,7 +27,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'send nothing: print recipients by language, subject, message size and problems found')
     .option('--to <address>', 'send one test copy to this address (drafts too) without touching the ledger')
     .option('--no-wait', 'only create the send; the scheduler (sudi serve, sudi run-due) or a sudi worker delivers it')
-    .option('--retry-wait <seconds>', 'keep waiting for deferred retries due within this long before leaving them to the scheduler', '900')
+    .option('--retry-wait <seconds>', `wait at most this long in all for retries, a paused send or the SMTP relay to come back; then exit ${EXIT_NOT_FINISHED} with what is left`, '900')
     .action(async (ref: string, opts: { issues: string; dryRun?: boolean; to?: string; wait: boolean; retryWait: string }) => {
       const retryWait = Number(opts.retryWait);
       if (!Number.isFinite(retryWait) || retryWait < 0) {
@@ -50,6 +55,10 @@ export function registerSend(program: Command, ctx: CliContext): void {
           ctx.out(`${issue.id} was already sent (finished ${send.finishedAt.toISOString()}): ${before.accepted} accepted, ${before.failed} failed, ${before.suppressed} suppressed, ${before.unknown} unknown; see sudi status ${issue.id}`);
           return;
         }
+        const lifted = await resumePausedSend(app, issue.id);
+        if (lifted) {
+          ctx.out(`the send of ${issue.id} was paused until ${lifted.pausedUntil.toISOString()} (${lifted.reason ?? 'no reason recorded'}); resuming it now because you asked, its deferred deliveries due at once`);
+        }
         ctx.out(
           created
             ? `started the send of ${issue.id} to ${send.total} subscriber(s) via ${app.transport().description}`
@@ -71,19 +80,37 @@ export function registerSend(program: Command, ctx: CliContext): void {
           ctx.out(`stopped: run \`sudi send ${issue.id}\` again to resume`);
           throw new ExitCode(130);
         }
+        if (!report.finished) {
+          ctx.out(
+            `not finished after waiting up to --retry-wait ${retryWait} s: \`sudi send ${issue.id}\` resumes it now (a paused send too), ` +
+              'or the scheduler (sudi serve / sudi run-due) or a sudi worker continues it when it is due',
+          );
+          throw new ExitCode(EXIT_NOT_FINISHED);
+        }
       });
     });
 }
 
+/** The end of a run in the ledger's words: totals per state, what this run did, and what is left and why. */
 export function describeReport(r: DeliveryReport): string[] {
   const c = r.counts;
   const lines = [
     `${r.issueIds.join(', ') || 'nothing to send'}: ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
-      (c.queued + c.sending > 0 ? `, ${c.queued + c.sending} not yet attempted` : ''),
-    `this run: ${r.run.attempted} message(s) handed to SMTP, ${r.run.accepted} accepted in ${(r.durationMs / 1000).toFixed(1)} s (${r.rate.toFixed(1)} messages/s)`,
+      (c.queued > 0 ? `, ${c.queued} queued (not attempted yet)` : '') +
+      (c.sending > 0 ? `, ${c.sending} sending (leased by a sender)` : ''),
+    `this run: ${r.run.attempted} message(s) handed to SMTP, ${r.run.accepted} accepted in ${(r.durationMs / 1000).toFixed(1)} s (${r.rate.toFixed(1)} messages/s)` +
+      (r.run.notSent > 0 ? `; ${r.run.notSent} claimed and put back unsent (not counted as attempts)` : ''),
   ];
-  if (r.finished) lines.push('send finished');
-  else if (r.nextRetryAt) lines.push(`deferred deliveries retry from ${r.nextRetryAt.toISOString()}: run this command again then, or let the scheduler (sudi serve / sudi run-due) do it`);
+  if (r.finished) {
+    lines.push('send finished');
+    return lines;
+  }
+  if (r.outage) {
+    lines.push(`SMTP relay unreachable since ${r.outage.since.toISOString()}: ${r.outage.reason}; next probe at ${r.outage.until.toISOString()}`);
+  }
+  for (const p of r.paused) lines.push(`send of ${p.issueId} paused until ${p.until.toISOString()}: ${p.reason ?? 'no reason recorded'}`);
+  const waiting = [c.deferred > 0 ? `${c.deferred} deferred deliveries wait for their retry` : '', r.resendsPending > 0 ? `${r.resendsPending} unknown for their one resend` : ''].filter(Boolean);
+  if (waiting.length > 0) lines.push(`${waiting.join(' and ')}${r.nextRetryAt ? `; the next is due at ${r.nextRetryAt.toISOString()}` : ''}`);
   return lines;
 }
 
@@ -93,7 +120,8 @@ function progressBar(ctx: CliContext): { update: (p: DeliveryProgress) => void; 
   const bar = new cliProgress.SingleBar(
     {
       stream: ctx.stderr as NodeJS.WriteStream,
-      format: '{bar} {value}/{total} | {rate}/s | ETA {eta_formatted} | accepted {accepted} deferred {deferred} failed {failed}',
+      // done = accepted + failed + suppressed + unknown, the ledger's own counts (progress.ts).
+      format: '{bar} {value}/{total} done | {rate}/s | ETA {eta_formatted} | accepted {accepted} failed {failed} suppressed {suppressed} unknown {unknown} deferred {deferred}',
       hideCursor: true,
       etaBuffer: 200,
     },
@@ -103,8 +131,8 @@ function progressBar(ctx: CliContext): { update: (p: DeliveryProgress) => void; 
   return {
     update(p) {
       const c = p.counts;
-      const done = p.total - c.queued - c.sending - c.deferred;
-      const payload = { rate: p.rate.toFixed(0), accepted: c.accepted, deferred: c.deferred, failed: c.failed };
+      const done = doneCount(p);
+      const payload = { rate: p.rate.toFixed(0), accepted: c.accepted, failed: c.failed, suppressed: c.suppressed, unknown: c.unknown, deferred: c.deferred };
       if (!started) {
         bar.start(p.total, done, payload);
         started = true;

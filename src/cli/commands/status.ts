@@ -24,8 +24,10 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         const state = send.finishedAt
           ? `finished ${send.finishedAt.toISOString()}`
           : send.pausedUntil && send.pausedUntil > now
-            ? `paused until ${send.pausedUntil.toISOString()}`
-            : 'in progress';
+            ? `paused until ${send.pausedUntil.toISOString()}: ${send.pauseReason ?? 'no reason recorded'} (\`sudi send ${issue.id}\` resumes it now)`
+            : send.pausedUntil && send.pauseReason
+              ? `not finished (its last pause ended ${send.pausedUntil.toISOString()}: ${send.pauseReason})`
+              : 'not finished';
         ctx.out(`send: started ${send.createdAt.toISOString()} (${send.trigger}), ${send.total} deliveries, ${state}`);
         const counts = await store.deliveryCounts(issue.id);
         ctx.out(`  ${(Object.entries(counts) as [DeliveryState, number][]).map(([s, n]) => `${s} ${n}`).join('  ')}`);
@@ -35,22 +37,30 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           for (const line of await rows(store, issue.id, 'failed', (d, email) => `  ${email}  ${d.lastResponse ?? ''}  (attempts ${d.attempts})`)) ctx.out(line);
         }
         if (counts.unknown > 0) {
-          ctx.out(`unknown (${counts.unknown}): the connection was lost after the message was sent; maybe delivered`);
-          for (const line of await rows(store, issue.id, 'unknown', (d, email) => `  ${email}  ${d.messageId ?? ''}  ${d.nextAttemptAt ? `resent once at ${d.nextAttemptAt.toISOString()}` : 'left as is'}`)) ctx.out(line);
+          ctx.out(`unknown (${counts.unknown}): the whole message was sent and the connection was lost before the reply; it may have been delivered`);
+          for (const line of await rows(store, issue.id, 'unknown', (d, email) => `  ${email}  ${d.messageId ?? ''}  ${unknownNext(d)}`)) ctx.out(line);
         }
         if (counts.deferred > 0) {
           const retries = await all(store, issue.id, 'deferred');
           const times = retries.map((d) => d.nextAttemptAt?.getTime() ?? 0).sort((a, b) => a - b);
-          ctx.out(`deferred (${counts.deferred}): retry from ${new Date(times[0]!).toISOString()} to ${new Date(times.at(-1)!).toISOString()}`);
+          ctx.out(`deferred (${counts.deferred}): retries due from ${new Date(times[0]!).toISOString()} to ${new Date(times.at(-1)!).toISOString()}`);
           for (const d of retries.slice(0, SHOWN)) {
             const sub = await store.getSubscriber(d.subscriberId);
-            ctx.out(`  ${sub?.email ?? `#${d.subscriberId}`}  ${d.lastResponse ?? ''}  (attempt ${d.attempts}, next ${d.nextAttemptAt?.toISOString() ?? '?'})`);
+            ctx.out(`  ${sub?.email ?? `#${d.subscriberId}`}  ${d.lastResponse ?? ''}  (attempts ${d.attempts}, retry due ${d.nextAttemptAt?.toISOString() ?? '?'})`);
           }
           if (retries.length > SHOWN) ctx.out(`  … and ${retries.length - SHOWN} more`);
         }
-        if (counts.queued + counts.sending > 0 && !send.finishedAt) ctx.out(`${counts.queued + counts.sending} not attempted yet: \`sudi send ${issue.id}\` resumes the send`);
+        if (counts.sending > 0) ctx.out(`sending (${counts.sending}): leased by a sender right now; its outcome is recorded when the SMTP server replies`);
+        if (counts.queued > 0 && !send.finishedAt) ctx.out(`queued (${counts.queued}): not attempted yet; \`sudi send ${issue.id}\` resumes the send`);
       }),
     );
+}
+
+/** An unknown row says what the ledger holds: a resend that is due (not made yet), or none. */
+function unknownNext(d: Delivery): string {
+  return d.nextAttemptAt
+    ? `to be resent once with the same Message-ID, due ${d.nextAttemptAt.toISOString()}`
+    : `left as unknown: ${d.attempts > 1 ? 'its one resend also went unanswered' : 'not resent'}`;
 }
 
 async function all(store: Store, issueId: string, state: DeliveryState): Promise<Delivery[]> {

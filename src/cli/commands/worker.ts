@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { issueMessages } from '../../delivery/issue-messages.ts';
 import { newOwnerId } from '../../delivery/lease-owner.ts';
+import { relayOutageOf } from '../../delivery/relay-outage.ts';
 import { runDeliveries, type DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -39,7 +40,9 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
         // worker polling a Send that waits for retries costs a query, not an MJML run.
         const messages = issueMessages(app);
-        const total = { attempted: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
+        const total = { attempted: 0, notSent: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
+        // Shared with every pass: a relay outage is ridden out once (backoff, probe), not found again per pass.
+        const relay = relayOutageOf(app.transport(), app.config.relayRetry);
         const started = performance.now();
         let failures = 0;
         while (!signal.aborted) {
@@ -65,8 +68,10 @@ export function registerWorker(program: Command, ctx: CliContext): void {
                 `${r.suppressed} suppressed, ${r.unknown} unknown in ${(report.durationMs / 1000).toFixed(1)} s (${report.rate.toFixed(0)}/s)`,
             );
           }
+          if (report.outage) ctx.err(`worker ${owner}: SMTP relay unreachable: ${report.outage.reason}; next probe at ${report.outage.until.toISOString()}`);
           if (opts.once && !worked) break;
-          if (!worked) await sleep(pollMs, undefined, { signal }).catch(() => {});
+          // Idle: look again after --poll, or when the relay is due for its next probe (a timer either way).
+          if (!worked) await relay.sleep(report.outage ? report.outage.until.getTime() - app.deps.now().getTime() : pollMs, signal);
         }
         const seconds = (performance.now() - started) / 1000;
         ctx.out(

@@ -129,9 +129,32 @@ export function postgresLedgerStore(pool: Pool) {
       });
       return r.rowCount === 1;
     },
-    async pauseSend(issueId, until) {
+    async releaseDelivery(issueId, subscriberId, r) {
+      // A claim that never reached SMTP: back to its state, the attempt it counted taken back.
+      const res = await pool.query(
+        `UPDATE deliveries SET state = $4, attempts = GREATEST(attempts - 1, 0), next_attempt_at = $5, lease_owner = NULL, lease_until = NULL, updated_at = $6
+         WHERE issue_id = $1 AND subscriber_id = $2 AND state = 'sending' AND lease_owner = $3`,
+        [issueId, subscriberId, r.owner, r.state, r.nextAttemptAt?.getTime() ?? null, r.now.getTime()],
+      );
+      return res.rowCount === 1;
+    },
+    async pauseSend(issueId, until, reason) {
       // Never shortens a pause another worker set for longer.
-      await pool.query('UPDATE sends SET paused_until = GREATEST(COALESCE(paused_until, 0), $2) WHERE issue_id = $1', [issueId, until.getTime()]);
+      await pool.query(
+        `UPDATE sends SET pause_reason = CASE WHEN $2 >= COALESCE(paused_until, 0) THEN $3 ELSE pause_reason END,
+           paused_until = GREATEST(COALESCE(paused_until, 0), $2) WHERE issue_id = $1`,
+        [issueId, until.getTime(), reason ?? null],
+      );
+    },
+    async resumeSend(issueId, now) {
+      return tx(pool, async (c) => {
+        const before = await c.query<SendRow>('SELECT * FROM sends WHERE issue_id = $1 AND paused_until > $2 FOR UPDATE', [issueId, now.getTime()]);
+        const row = before.rows[0];
+        if (!row) return null;
+        await c.query('UPDATE sends SET paused_until = NULL, pause_reason = NULL WHERE issue_id = $1', [issueId]);
+        await c.query(`UPDATE deliveries SET next_attempt_at = $2 WHERE issue_id = $1 AND state = 'deferred' AND next_attempt_at > $2`, [issueId, now.getTime()]);
+        return { pausedUntil: new Date(Number(row.paused_until)), reason: row.pause_reason ?? null };
+      });
     },
     async finishSendIfDone(issueId, now) {
       await pool.query(

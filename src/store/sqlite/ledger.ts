@@ -60,7 +60,17 @@ export function sqliteLedgerStore(db: Db) {
     `UPDATE deliveries SET state = ?, last_code = ?, last_response = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ?
      WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending' AND lease_owner = ?`,
   );
-  const pause = db.prepare('UPDATE sends SET paused_until = max(coalesce(paused_until, 0), ?) WHERE issue_id = ?');
+  // A claim that never reached SMTP: back to its state, the attempt it counted taken back.
+  const release = db.prepare(
+    `UPDATE deliveries SET state = ?, attempts = max(attempts - 1, 0), next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+     WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending' AND lease_owner = ?`,
+  );
+  const pause = db.prepare(
+    `UPDATE sends SET pause_reason = CASE WHEN ? >= coalesce(paused_until, 0) THEN ? ELSE pause_reason END,
+       paused_until = max(coalesce(paused_until, 0), ?) WHERE issue_id = ?`,
+  );
+  const resume = db.prepare('UPDATE sends SET paused_until = NULL, pause_reason = NULL WHERE issue_id = ? AND paused_until > ?');
+  const dueNow = db.prepare(`UPDATE deliveries SET next_attempt_at = ? WHERE issue_id = ? AND state = 'deferred' AND next_attempt_at > ?`);
   const finish = db.prepare(
     `UPDATE sends SET finished_at = ? WHERE issue_id = ? AND finished_at IS NULL AND NOT EXISTS (
        SELECT 1 FROM deliveries d WHERE d.issue_id = sends.issue_id
@@ -118,6 +128,13 @@ export function sqliteLedgerStore(db: Db) {
     }
   });
 
+  const lift = db.transaction((issueId: string, now: number) => {
+    const before = sendById.get(issueId);
+    if (!before || resume.run(issueId, now).changes === 0) return null;
+    dueNow.run(now, issueId, now);
+    return { pausedUntil: new Date(before.paused_until!), reason: before.pause_reason ?? null };
+  });
+
   const store = {
     async startSend(issueId, { trigger, now }) {
       return startSend.immediate(issueId, trigger, now.getTime());
@@ -142,9 +159,15 @@ export function sqliteLedgerStore(db: Db) {
       const r = record.run(o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime(), issueId, subscriberId, o.owner);
       return r.changes === 1;
     },
-    async pauseSend(issueId, until) {
+    async releaseDelivery(issueId, subscriberId, r) {
+      return release.run(r.state, r.nextAttemptAt?.getTime() ?? null, r.now.getTime(), issueId, subscriberId, r.owner).changes === 1;
+    },
+    async pauseSend(issueId, until, reason) {
       // Never shortens a pause another process set for longer.
-      pause.run(until.getTime(), issueId);
+      pause.run(until.getTime(), reason ?? null, until.getTime(), issueId);
+    },
+    async resumeSend(issueId, now) {
+      return lift.immediate(issueId, now.getTime());
     },
     async finishSendIfDone(issueId, now) {
       finish.run(now.getTime(), issueId);
