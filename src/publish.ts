@@ -13,6 +13,8 @@ import type { Issue } from './model.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
 import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
+import { precompressOutput, previousOutput } from './precompress.ts';
+import { announcePublished } from './published-signal.ts';
 import { writeOutputAtomic } from './write-output.ts';
 
 export interface BuildReport {
@@ -30,8 +32,11 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
   const issues = await loadValidIssues(config.issuesDir);
   const templates = await loadSiteTemplates(config.templatesDir);
   const files = buildSite(issues, { config, now, templates });
-  await writeOutputAtomic(outDir, files);
   const published = publishedIssues(issues, now);
+  // Compressed variants and the manifest are written in the same swap as the files they describe.
+  const newestEntry = published[0]?.publish_at ?? null;
+  await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous: await previousOutput(outDir) }));
+  await announcePublished(outDir);
   const ids = new Set(published.map((i) => i.id));
   return {
     outDir,
