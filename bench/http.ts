@@ -1,6 +1,7 @@
 /**
  * Web server benchmark (`npm run bench -- http`): requests per second and p99 latency on loopback
- * (autocannon) for GET /feed.xml, GET / and POST /subscribe, each beside a bare node:http server
+ * (autocannon) for GET /feed.xml and GET / (plain, compressed, and a reader's conditional GET that
+ * gets a 304) and POST /subscribe, each beside a bare node:http server
  * measured in the same run, alternating, as the ceiling for this machine.
  *
  * Both servers run in their own child process (this file, re-run with SUDI_BENCH_HTTP_CHILD set),
@@ -10,18 +11,22 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DURATION_S = 6;
+const DURATION_S = 4;
+const ROUNDS = 3;
 const CONNECTIONS = 32;
 
 interface CannonResult {
   requests: { average: number };
   latency: { p50: number; p99: number };
   non2xx: number;
+  '2xx': number;
+  '4xx': number;
+  '5xx': number;
   errors: number;
   timeouts: number;
 }
@@ -76,19 +81,37 @@ interface Target {
   label: string;
   path: string;
   post?: 'new' | 'same';
+  headers?: Record<string, string>;
+  /** Send the identity ETag the server gave this path as If-None-Match (a reader polling: 304). */
+  conditional?: boolean;
 }
 
 const TARGETS: Target[] = [
   { label: 'GET /feed.xml', path: '/feed.xml' },
   { label: 'GET /', path: '/' },
+  { label: 'GET /feed.xml, If-None-Match → 304', path: '/feed.xml', conditional: true },
+  { label: 'GET /feed.xml, Accept-Encoding: gzip', path: '/feed.xml', headers: { 'accept-encoding': 'gzip' } },
+  { label: 'GET /feed.xml, Accept-Encoding: br', path: '/feed.xml', headers: { 'accept-encoding': 'gzip, deflate, br' } },
+  { label: 'GET /, Accept-Encoding: br', path: '/', headers: { 'accept-encoding': 'gzip, deflate, br' } },
   { label: 'POST /subscribe, a new address each time (insert + confirmation mail)', path: '/subscribe', post: 'new' },
   { label: 'POST /subscribe, the same address again (no mail)', path: '/subscribe', post: 'same' },
 ];
 
-async function measure(cannon: Cannon, url: string, t: Target, duration = DURATION_S): Promise<CannonResult> {
+/** The ETag a client without Accept-Encoding gets (node:http sends none; fetch would add one). */
+function identityEtag(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      res.resume();
+      resolve(String(res.headers.etag));
+    }).on('error', reject);
+  });
+}
+
+async function measure(cannon: Cannon, url: string, t: Target, duration = DURATION_S, etag?: string): Promise<CannonResult> {
   let n = 0;
   const run = Math.random().toString(36).slice(2, 8);
-  const opts: Record<string, unknown> = { url: url + t.path, connections: CONNECTIONS, duration };
+  const headers = { ...t.headers, ...(etag ? { 'if-none-match': etag } : {}) };
+  const opts: Record<string, unknown> = { url: url + t.path, connections: CONNECTIONS, duration, headers };
   if (t.post) {
     opts.method = 'POST';
     opts.headers = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -106,6 +129,12 @@ async function measure(cannon: Cannon, url: string, t: Target, duration = DURATI
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 export async function run(): Promise<string[]> {
   const cannon = (await import('autocannon' as string)).default as Cannon;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sudi-bench-http-'));
@@ -118,16 +147,24 @@ export async function run(): Promise<string[]> {
   const rows: string[] = [];
   try {
     // Warm both (JIT, template caches, the first MJML compile of the confirmation mail).
+    const etags = new Map<Target, string>();
     for (const t of TARGETS) {
-      await measure(cannon, sudi.url, t, 1);
+      if (t.conditional) etags.set(t, await identityEtag(sudi.url + t.path));
+      await measure(cannon, sudi.url, t, 1, etags.get(t));
       await measure(cannon, bare.url, t, 1);
     }
     for (const t of TARGETS) {
-      const b = await measure(cannon, bare.url, t);
-      const s = await measure(cannon, sudi.url, t);
-      const bad = s.non2xx + s.errors + s.timeouts;
+      const rounds: { s: CannonResult; b: CannonResult }[] = [];
+      // Paired rounds (bare just before Sudi), so each ratio compares the same moment of a shared machine.
+      for (let i = 0; i < ROUNDS; i++) {
+        const b = await measure(cannon, bare.url, t);
+        rounds.push({ b, s: await measure(cannon, sudi.url, t, DURATION_S, etags.get(t)) });
+      }
+      // autocannon counts a 304 as non-2xx; for the conditional row anything but a 3xx is wrong.
+      const bad = rounds.reduce((n, { s }) => n + (t.conditional ? s['2xx'] + s['4xx'] + s['5xx'] : s.non2xx) + s.errors + s.timeouts, 0);
+      const m = (f: (r: { s: CannonResult; b: CannonResult }) => number) => median(rounds.map(f));
       rows.push(
-        `| ${t.label} | ${fmt(s.requests.average)} | ${s.latency.p99} ms | ${fmt(b.requests.average)} | ${b.latency.p99} ms | ${(s.requests.average / b.requests.average).toFixed(2)}× |${bad ? ` ${bad} non-2xx/errors` : ''}`,
+        `| ${t.label} | ${fmt(m((r) => r.s.requests.average))} | ${m((r) => r.s.latency.p99)} ms | ${fmt(m((r) => r.b.requests.average))} | ${m((r) => r.b.latency.p99)} ms | ${m((r) => r.s.requests.average / r.b.requests.average).toFixed(2)}× |${bad ? ` ${bad} unexpected statuses/errors` : ''}`,
       );
     }
   } finally {
@@ -136,7 +173,7 @@ export async function run(): Promise<string[]> {
     await rm(dir, { recursive: true, force: true });
   }
   return [
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per row after a 1 s warm-up; bare node:http hello-world measured just before each Sudi row.`,
+    `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s per row after a 1 s warm-up, bare node:http hello-world measured just before Sudi in each round; medians of the rounds (the ratio is the median of each round's ratio).`,
     '',
     '| request | Sudi req/s | Sudi p99 | bare node:http req/s | bare p99 | Sudi / bare |',
     '|---|---:|---:|---:|---:|---:|',

@@ -7,6 +7,8 @@
  * keeps the date the previous build gave it; a Feed that changed takes its newest entry's date; any
  * other changed file takes the build's `now`. Brotli at its best quality is slow (≈1 s per MB), so
  * the variants of unchanged files are taken over from the previous build rather than recompressed.
+ * Each file's mtime is set to its Last-Modified too, so nginx or a CDN serving `public/` directly
+ * (whose ETag is mtime and size) also keeps its validators across identical rebuilds.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -87,7 +89,8 @@ export async function precompressOutput(files: readonly OutputFile[], opts: Prec
     const hash = sha256(bytes);
     const before = opts.previous.manifest?.files[f.path];
     const entry: ManifestEntry = { sha256: hash, lastModified: lastModifiedOf(f.path, hash, opts), encodings: {} };
-    out.push(f);
+    const mtime = new Date(entry.lastModified);
+    out.push({ ...f, mtime });
     if (isCompressible(f.path, bytes.byteLength)) {
       for (const enc of ENCODINGS) {
         let variant: Uint8Array | null = null;
@@ -99,7 +102,7 @@ export async function precompressOutput(files: readonly OutputFile[], opts: Prec
         // Worth a file only when it saves a tenth or more.
         if (variant.byteLength > bytes.byteLength * 0.9) continue;
         entry.encodings[enc] = sha256(variant);
-        out.push({ path: f.path + ENCODING_SUFFIX[enc], contents: variant });
+        out.push({ path: f.path + ENCODING_SUFFIX[enc], contents: variant, mtime });
       }
     }
     manifest.files[f.path] = entry;

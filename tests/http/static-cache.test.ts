@@ -16,6 +16,7 @@ import { precompressOutput } from '../../src/precompress.ts';
 import { buildAndWrite } from '../../src/publish.ts';
 import { MANIFEST_PATH, type Manifest } from '../../src/static-manifest.ts';
 import { issueText } from '../build/site-helpers.ts';
+import { curl as curlUrl } from '../helpers/curl.ts';
 import { spawnSudi } from '../helpers/sudi-process.ts';
 import { startWebFixture, type WebFixture } from './web-fixture.ts';
 
@@ -29,21 +30,7 @@ afterEach(async () => {
   await w.close();
 });
 
-interface CurlResponse {
-  status: number;
-  headers: Map<string, string>;
-  body: Buffer;
-}
-
-/** Debian curl: headers as sent, body as received (still compressed unless `--compressed`). */
-async function curl(p: string, args: string[] = []): Promise<CurlResponse> {
-  const bodyFile = path.join(w.dir, `curl-body-${Math.random().toString(36).slice(2)}`);
-  const { stdout } = await run('curl', ['-sS', '-D', '-', '-o', bodyFile, ...args, new URL(p, w.url).href], { encoding: 'utf8' });
-  const lines = stdout.trim().split(/\r?\n/);
-  const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(lines[0]!)![1]);
-  const headers = new Map(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
-  return { status, headers, body: await readFile(bodyFile).catch(() => Buffer.alloc(0)) };
-}
+const curl = (p: string, args: string[] = []) => curlUrl(new URL(p, w.url).href, args);
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const etagOf = (b: Buffer, enc = '') => `"${Buffer.from(sha256(b).slice(0, 32), 'hex').toString('base64url')}${enc && `-${enc}`}"`;
