@@ -10,7 +10,7 @@
  * rate limit raised out of the way.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,8 +32,35 @@ interface CannonResult {
 }
 type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 
-/** The child: `sudi` (the real server) or `bare` (node:http hello-world); prints its URL. */
+/**
+ * `bare-bytes`: node:http sending the very bytes Sudi sends for the GET rows (the built files and
+ * their .br/.gz copies, read once into memory), with none of the headers, lookups or validators.
+ * It shows how much of a row's gap to hello-world is the size of the response rather than Sudi.
+ */
+async function bareBytes(dir: string): Promise<void> {
+  const files = new Map<string, Buffer>();
+  for (const name of await readdir(path.join(dir, 'public'), { recursive: true })) {
+    files.set(`/${name}`, await readFile(path.join(dir, 'public', name)).catch(() => Buffer.alloc(0)));
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.headers['if-none-match']) {
+      res.writeHead(304).end();
+      return;
+    }
+    const p = req.url === '/' ? '/index.html' : req.url!;
+    const ae = req.headers['accept-encoding'] ?? '';
+    const enc = ae.includes('br') && files.has(`${p}.br`) ? 'br' : ae.includes('gzip') && files.has(`${p}.gz`) ? 'gzip' : null;
+    const body = files.get(enc ? `${p}.${enc === 'br' ? 'br' : 'gz'}` : p) ?? Buffer.from('hello world\n');
+    res.writeHead(200, enc ? { 'content-type': 'text/plain', 'content-encoding': enc } : { 'content-type': 'text/plain' });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+}
+
+/** The child: `sudi` (the real server), `bare` (node:http hello-world) or `bare-bytes`; prints its URL. */
 async function child(kind: string): Promise<void> {
+  if (kind === 'bare-bytes') return bareBytes(process.env.SUDI_BENCH_DIR!);
   if (kind === 'bare') {
     const server = createServer((req, res) => {
       // Drain the body (for the POST row) before answering, as any real server must.
@@ -58,7 +85,7 @@ async function child(kind: string): Promise<void> {
   process.send!({ url: server.url });
 }
 
-async function spawnServer(kind: 'sudi' | 'bare', dir: string): Promise<{ url: string; proc: ChildProcess }> {
+async function spawnServer(kind: 'sudi' | 'bare' | 'bare-bytes', dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = fork(path.join(import.meta.dirname, 'http.ts'), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, SUDI_BENCH_HTTP_CHILD: kind, SUDI_BENCH_DIR: dir },
@@ -144,6 +171,7 @@ export async function run(): Promise<string[]> {
   await cp(seedIssues, path.join(dir, 'issues'), { recursive: true });
   const sudi = await spawnServer('sudi', dir);
   const bare = await spawnServer('bare', dir);
+  const bytes = await spawnServer('bare-bytes', dir); // after sudi: public/ is built by then
   const rows: string[] = [];
   try {
     // Warm both (JIT, template caches, the first MJML compile of the confirmation mail).
@@ -153,30 +181,36 @@ export async function run(): Promise<string[]> {
       await measure(cannon, sudi.url, t, 1, etags.get(t));
       await measure(cannon, bare.url, t, 1);
     }
+    type Round = { s: CannonResult; b: CannonResult; y?: CannonResult };
     for (const t of TARGETS) {
-      const rounds: { s: CannonResult; b: CannonResult }[] = [];
+      const rounds: Round[] = [];
       // Paired rounds (bare just before Sudi), so each ratio compares the same moment of a shared machine.
       for (let i = 0; i < ROUNDS; i++) {
         const b = await measure(cannon, bare.url, t);
-        rounds.push({ b, s: await measure(cannon, sudi.url, t, DURATION_S, etags.get(t)) });
+        const y = t.post ? undefined : await measure(cannon, bytes.url, t, DURATION_S, etags.get(t));
+        rounds.push({ b, y, s: await measure(cannon, sudi.url, t, DURATION_S, etags.get(t)) });
       }
       // autocannon counts a 304 as non-2xx; for the conditional row anything but a 3xx is wrong.
       const bad = rounds.reduce((n, { s }) => n + (t.conditional ? s['2xx'] + s['4xx'] + s['5xx'] : s.non2xx) + s.errors + s.timeouts, 0);
-      const m = (f: (r: { s: CannonResult; b: CannonResult }) => number) => median(rounds.map(f));
+      const m = (f: (r: Round) => number) => median(rounds.map(f));
+      const sameBytes = t.post ? '–' : `${fmt(m((r) => r.y!.requests.average))} (${m((r) => r.s.requests.average / r.y!.requests.average).toFixed(2)}×)`;
       rows.push(
-        `| ${t.label} | ${fmt(m((r) => r.s.requests.average))} | ${m((r) => r.s.latency.p99)} ms | ${fmt(m((r) => r.b.requests.average))} | ${m((r) => r.b.latency.p99)} ms | ${m((r) => r.s.requests.average / r.b.requests.average).toFixed(2)}× |${bad ? ` ${bad} unexpected statuses/errors` : ''}`,
+        `| ${t.label} | ${fmt(m((r) => r.s.requests.average))} | ${m((r) => r.s.latency.p99)} ms | ${fmt(m((r) => r.b.requests.average))} | ${m((r) => r.b.latency.p99)} ms | **${m((r) => r.s.requests.average / r.b.requests.average).toFixed(2)}×** | ${sameBytes} |${bad ? ` ${bad} unexpected statuses/errors` : ''}`,
       );
     }
   } finally {
     await stop(sudi.proc);
     await stop(bare.proc);
+    await stop(bytes.proc);
     await rm(dir, { recursive: true, force: true });
   }
   return [
     `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s per row after a 1 s warm-up, bare node:http hello-world measured just before Sudi in each round; medians of the rounds (the ratio is the median of each round's ratio).`,
     '',
-    '| request | Sudi req/s | Sudi p99 | bare node:http req/s | bare p99 | Sudi / bare |',
-    '|---|---:|---:|---:|---:|---:|',
+    'The last column: node:http sending the same bytes (no headers, lookups or validators), and Sudi / that.',
+    '',
+    '| request | Sudi req/s | Sudi p99 | bare node:http req/s | bare p99 | Sudi / bare | same bytes, bare req/s (Sudi / it) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ];
 }
