@@ -14,6 +14,7 @@ import { parseFeed } from '@rowanmanning/feed-parser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { precompressOutput } from '../../src/precompress.ts';
 import { buildAndWrite } from '../../src/publish.ts';
+import { startAppScheduler, type CronLike } from '../../src/schedule/scheduler.ts';
 import { MANIFEST_PATH, type Manifest } from '../../src/static-manifest.ts';
 import { issueText } from '../build/site-helpers.ts';
 import { curl as curlUrl } from '../helpers/curl.ts';
@@ -182,6 +183,23 @@ describe('validators and cache headers', () => {
     await buildAndWrite(w.config, new Date('2030-01-01T00:00:00Z'), { outDir: elsewhere });
     const second = JSON.parse(await readFile(path.join(elsewhere, MANIFEST_PATH), 'utf8')) as Manifest;
     expect(second).toEqual(first);
+  });
+
+  it("the scheduler's rebuild in sudi serve is served by the time its tick ends", async () => {
+    const before = await curl('/feed.xml');
+    await writeFile(path.join(w.dir, 'issues', '2024-04-22.md'), issueText('2024-04-22'));
+    w.clock.now = new Date('2024-04-23T00:00:00Z');
+    // A cron that never fires by itself: the test runs the tick.
+    const cron: CronLike = { schedule: () => ({ stop: () => undefined }), validate: () => true };
+    const scheduler = startAppScheduler(w.app, { log: () => undefined, cron, catchUp: false });
+    try {
+      expect(await scheduler.tickNow()).toBe('ran');
+    } finally {
+      await scheduler.stop();
+    }
+    const after = await curl('/feed.xml', ['-H', `If-None-Match: ${before.headers.get('etag')}`]);
+    expect(after.status).toBe(200);
+    expect(after.body.toString('utf8')).toContain('issue/2024-04-22');
   });
 
   it('a build by another process (sudi build) is served without a restart', async () => {
