@@ -31,7 +31,8 @@ afterEach(async () => {
   await w.close();
 });
 
-const curl = (p: string, args: string[] = []) => curlUrl(new URL(p, w.url).href, args);
+// Concatenated, not resolved: a path such as //host/… must reach this server as it is.
+const curl = (p: string, args: string[] = []) => curlUrl(w.url + p, args);
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const etagOf = (b: Buffer, enc = '') => `"${Buffer.from(sha256(b).slice(0, 32), 'hex').toString('base64url')}${enc && `-${enc}`}"`;
@@ -98,6 +99,18 @@ describe('compression by Accept-Encoding', () => {
     expect(head.headers.get('content-encoding')).toBe('br');
     expect(head.headers.get('content-length')).toBe(String(get.body.length));
     expect(head.headers.get('etag')).toBe(get.headers.get('etag'));
+  });
+
+  it('redirects a folder without its slash to a path from the file table, never elsewhere', async () => {
+    const r = await curl('/issues/2024-04-15?utm=x');
+    expect(r.status).toBe(301);
+    expect(r.headers.get('location')).toBe('/issues/2024-04-15/?utm=x');
+    expectSecurityHeaders(r.headers);
+    for (const p of ['//evil.example/issues/2024-04-15', '/%2Fevil.example/issues/2024-04-15', '/issues/2024-04-15/../../.sudi-manifest.json', '/.sudi-manifest.json']) {
+      const bad = await curl(p, ['--path-as-is']);
+      expect(bad.status, p).toBe(404);
+      expect(bad.headers.get('location'), p).toBeUndefined();
+    }
   });
 
   it('never compresses what is small or binary', async () => {
