@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { onPublished } from '../published-signal.ts';
 import type { RouteDeps } from './deps.ts';
-import { chooseEncoding, isNotModified, lookup, StaticFiles } from './static-files.ts';
+import { chooseEncoding, isNotModified } from './negotiate.ts';
+import { lookup, StaticFiles } from './static-files.ts';
 
 export async function staticRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const root = deps.app.config.publicDir;
