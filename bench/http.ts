@@ -1,6 +1,7 @@
 /**
  * Web server benchmark (`npm run bench -- http`): requests per second and p99 latency on loopback
- * (autocannon) for GET /feed.xml, GET / and POST /subscribe, each beside a bare node:http server
+ * (autocannon) for GET /feed.xml and GET / (plain, compressed, and a reader's conditional GET that
+ * gets a 304) and POST /subscribe, each beside a bare node:http server
  * measured in the same run, alternating, as the ceiling for this machine.
  *
  * Both servers run in their own child process (this file, re-run with SUDI_BENCH_HTTP_CHILD set),
@@ -9,26 +10,57 @@
  * rate limit raised out of the way.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DURATION_S = 6;
+const DURATION_S = 4;
+const ROUNDS = 3;
 const CONNECTIONS = 32;
 
 interface CannonResult {
   requests: { average: number };
   latency: { p50: number; p99: number };
   non2xx: number;
+  '2xx': number;
+  '4xx': number;
+  '5xx': number;
   errors: number;
   timeouts: number;
 }
 type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 
-/** The child: `sudi` (the real server) or `bare` (node:http hello-world); prints its URL. */
+/**
+ * `bare-bytes`: node:http sending the very bytes Sudi sends for the GET rows (the built files and
+ * their .br/.gz copies, read once into memory), with none of the headers, lookups or validators.
+ * It shows how much of a row's gap to hello-world is the size of the response rather than Sudi.
+ */
+async function bareBytes(dir: string): Promise<void> {
+  const files = new Map<string, Buffer>();
+  for (const name of await readdir(path.join(dir, 'public'), { recursive: true })) {
+    files.set(`/${name}`, await readFile(path.join(dir, 'public', name)).catch(() => Buffer.alloc(0)));
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.headers['if-none-match']) {
+      res.writeHead(304).end();
+      return;
+    }
+    const p = req.url === '/' ? '/index.html' : req.url!;
+    const ae = req.headers['accept-encoding'] ?? '';
+    const enc = ae.includes('br') && files.has(`${p}.br`) ? 'br' : ae.includes('gzip') && files.has(`${p}.gz`) ? 'gzip' : null;
+    const body = files.get(enc ? `${p}.${enc === 'br' ? 'br' : 'gz'}` : p) ?? Buffer.from('hello world\n');
+    res.writeHead(200, enc ? { 'content-type': 'text/plain', 'content-encoding': enc } : { 'content-type': 'text/plain' });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+}
+
+/** The child: `sudi` (the real server), `bare` (node:http hello-world) or `bare-bytes`; prints its URL. */
 async function child(kind: string): Promise<void> {
+  if (kind === 'bare-bytes') return bareBytes(process.env.SUDI_BENCH_DIR!);
   if (kind === 'bare') {
     const server = createServer((req, res) => {
       // Drain the body (for the POST row) before answering, as any real server must.
@@ -53,7 +85,7 @@ async function child(kind: string): Promise<void> {
   process.send!({ url: server.url });
 }
 
-async function spawnServer(kind: 'sudi' | 'bare', dir: string): Promise<{ url: string; proc: ChildProcess }> {
+async function spawnServer(kind: 'sudi' | 'bare' | 'bare-bytes', dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = fork(path.join(import.meta.dirname, 'http.ts'), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, SUDI_BENCH_HTTP_CHILD: kind, SUDI_BENCH_DIR: dir },
@@ -76,19 +108,37 @@ interface Target {
   label: string;
   path: string;
   post?: 'new' | 'same';
+  headers?: Record<string, string>;
+  /** Send the identity ETag the server gave this path as If-None-Match (a reader polling: 304). */
+  conditional?: boolean;
 }
 
 const TARGETS: Target[] = [
   { label: 'GET /feed.xml', path: '/feed.xml' },
   { label: 'GET /', path: '/' },
+  { label: 'GET /feed.xml, If-None-Match → 304', path: '/feed.xml', conditional: true },
+  { label: 'GET /feed.xml, Accept-Encoding: gzip', path: '/feed.xml', headers: { 'accept-encoding': 'gzip' } },
+  { label: 'GET /feed.xml, Accept-Encoding: br', path: '/feed.xml', headers: { 'accept-encoding': 'gzip, deflate, br' } },
+  { label: 'GET /, Accept-Encoding: br', path: '/', headers: { 'accept-encoding': 'gzip, deflate, br' } },
   { label: 'POST /subscribe, a new address each time (insert + confirmation mail)', path: '/subscribe', post: 'new' },
   { label: 'POST /subscribe, the same address again (no mail)', path: '/subscribe', post: 'same' },
 ];
 
-async function measure(cannon: Cannon, url: string, t: Target, duration = DURATION_S): Promise<CannonResult> {
+/** The ETag a client without Accept-Encoding gets (node:http sends none; fetch would add one). */
+function identityEtag(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      res.resume();
+      resolve(String(res.headers.etag));
+    }).on('error', reject);
+  });
+}
+
+async function measure(cannon: Cannon, url: string, t: Target, duration = DURATION_S, etag?: string): Promise<CannonResult> {
   let n = 0;
   const run = Math.random().toString(36).slice(2, 8);
-  const opts: Record<string, unknown> = { url: url + t.path, connections: CONNECTIONS, duration };
+  const headers = { ...t.headers, ...(etag ? { 'if-none-match': etag } : {}) };
+  const opts: Record<string, unknown> = { url: url + t.path, connections: CONNECTIONS, duration, headers };
   if (t.post) {
     opts.method = 'POST';
     opts.headers = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -106,6 +156,12 @@ async function measure(cannon: Cannon, url: string, t: Target, duration = DURATI
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 export async function run(): Promise<string[]> {
   const cannon = (await import('autocannon' as string)).default as Cannon;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sudi-bench-http-'));
@@ -115,31 +171,46 @@ export async function run(): Promise<string[]> {
   await cp(seedIssues, path.join(dir, 'issues'), { recursive: true });
   const sudi = await spawnServer('sudi', dir);
   const bare = await spawnServer('bare', dir);
+  const bytes = await spawnServer('bare-bytes', dir); // after sudi: public/ is built by then
   const rows: string[] = [];
   try {
     // Warm both (JIT, template caches, the first MJML compile of the confirmation mail).
+    const etags = new Map<Target, string>();
     for (const t of TARGETS) {
-      await measure(cannon, sudi.url, t, 1);
+      if (t.conditional) etags.set(t, await identityEtag(sudi.url + t.path));
+      await measure(cannon, sudi.url, t, 1, etags.get(t));
       await measure(cannon, bare.url, t, 1);
     }
+    type Round = { s: CannonResult; b: CannonResult; y?: CannonResult };
     for (const t of TARGETS) {
-      const b = await measure(cannon, bare.url, t);
-      const s = await measure(cannon, sudi.url, t);
-      const bad = s.non2xx + s.errors + s.timeouts;
+      const rounds: Round[] = [];
+      // Paired rounds (bare just before Sudi), so each ratio compares the same moment of a shared machine.
+      for (let i = 0; i < ROUNDS; i++) {
+        const b = await measure(cannon, bare.url, t);
+        const y = t.post ? undefined : await measure(cannon, bytes.url, t, DURATION_S, etags.get(t));
+        rounds.push({ b, y, s: await measure(cannon, sudi.url, t, DURATION_S, etags.get(t)) });
+      }
+      // autocannon counts a 304 as non-2xx; for the conditional row anything but a 3xx is wrong.
+      const bad = rounds.reduce((n, { s }) => n + (t.conditional ? s['2xx'] + s['4xx'] + s['5xx'] : s.non2xx) + s.errors + s.timeouts, 0);
+      const m = (f: (r: Round) => number) => median(rounds.map(f));
+      const sameBytes = t.post ? '–' : `${fmt(m((r) => r.y!.requests.average))} (${m((r) => r.s.requests.average / r.y!.requests.average).toFixed(2)}×)`;
       rows.push(
-        `| ${t.label} | ${fmt(s.requests.average)} | ${s.latency.p99} ms | ${fmt(b.requests.average)} | ${b.latency.p99} ms | ${(s.requests.average / b.requests.average).toFixed(2)}× |${bad ? ` ${bad} non-2xx/errors` : ''}`,
+        `| ${t.label} | ${fmt(m((r) => r.s.requests.average))} | ${m((r) => r.s.latency.p99)} ms | ${fmt(m((r) => r.b.requests.average))} | ${m((r) => r.b.latency.p99)} ms | **${m((r) => r.s.requests.average / r.b.requests.average).toFixed(2)}×** | ${sameBytes} |${bad ? ` ${bad} unexpected statuses/errors` : ''}`,
       );
     }
   } finally {
     await stop(sudi.proc);
     await stop(bare.proc);
+    await stop(bytes.proc);
     await rm(dir, { recursive: true, force: true });
   }
   return [
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per row after a 1 s warm-up; bare node:http hello-world measured just before each Sudi row.`,
+    `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s per row after a 1 s warm-up, bare node:http hello-world measured just before Sudi in each round; medians of the rounds (the ratio is the median of each round's ratio).`,
     '',
-    '| request | Sudi req/s | Sudi p99 | bare node:http req/s | bare p99 | Sudi / bare |',
-    '|---|---:|---:|---:|---:|---:|',
+    'The last column: node:http sending the same bytes (no headers, lookups or validators), and Sudi / that.',
+    '',
+    '| request | Sudi req/s | Sudi p99 | bare node:http req/s | bare p99 | Sudi / bare | same bytes, bare req/s (Sudi / it) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ];
 }

@@ -12,6 +12,7 @@ import type { Issue, OutputFile } from './model.ts';
 import { issueView, renderIndexPage, renderIssueContent, renderIssuePage, siteView, type IssueView } from './render/site.ts';
 import type { SiteTemplates } from './render/site-templates.ts';
 import { OUTPUT_PATHS } from './site-urls.ts';
+import { fingerprintedPath } from './static-manifest.ts';
 
 export interface BuildOptions {
   config: Config;
@@ -29,13 +30,17 @@ export function publishedIssues(issues: readonly Issue[], now: Date): Issue[] {
 
 export function buildSite(issues: readonly Issue[], { config, now, templates }: BuildOptions): OutputFile[] {
   const published = publishedIssues(issues, now);
-  const site = siteView(config);
+  // Pages link the stylesheet by a content-named copy, cached for a year; style.css stays for the
+  // server's own pages and anyone who linked it.
+  const stylePath = fingerprintedPath(OUTPUT_PATHS.style, templates.css);
+  const site = { ...siteView(config), styleUrl: new URL(stylePath, config.siteUrl).href };
   const views = new Map<string, IssueView>(published.map((i) => [i.id, issueView(i, config)]));
   const view = (i: Issue) => views.get(i.id) as IssueView;
 
   const files: OutputFile[] = [
     { path: OUTPUT_PATHS.index, contents: renderIndexPage(templates, site, published.map(view), config) },
     { path: OUTPUT_PATHS.style, contents: templates.css },
+    { path: stylePath, contents: templates.css },
   ];
   for (const issue of published) {
     files.push({ path: OUTPUT_PATHS.issue(issue.id), contents: renderIssuePage(templates, site, view(issue)) });

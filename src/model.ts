@@ -155,4 +155,6 @@ export type Lang = z.infer<typeof LangSchema>;
 export interface OutputFile {
   path: string;
   contents: string | Uint8Array;
+  /** The file's mtime: its content's Last-Modified, so servers that date files by mtime (nginx) agree. */
+  mtime?: Date;
 }

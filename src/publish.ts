@@ -15,6 +15,8 @@ import { SudiError } from './errors.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
 import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
+import { precompressOutput, previousOutput } from './precompress.ts';
+import { announcePublished } from './published-signal.ts';
 import { writeOutputAtomic } from './write-output.ts';
 
 export interface BuildReport {
@@ -42,7 +44,10 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     // the scheduled ones. Measuring a 500-issue archive would cost an MJML run per issue.
     const sizes = new Map<string, IssueEmailSize>();
     if (opts.emails) for (const i of [...published.slice(0, config.feedLimit), ...scheduled]) sizes.set(i.id, await measureEmail(i, config, now));
-    await writeOutputAtomic(outDir, files);
+    // Compressed variants and the manifest are written in the same swap as the files they describe.
+    const newestEntry = published[0]?.publish_at ?? null;
+    await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous: await previousOutput(outDir) }));
+    await announcePublished(outDir);
     return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes };
   } catch (e) {
     if (!(e instanceof SudiError)) throw e;

@@ -7,7 +7,7 @@
  * Between the two renames the target is briefly absent (microseconds); POSIX has no portable
  * directory exchange, and a symlink flip would make `public/` a symlink, surprising users who sync it.
  */
-import { chmod, mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from './errors.ts';
 import type { OutputFile } from './model.ts';
@@ -57,6 +57,7 @@ export async function writeOutputAtomic(targetDir: string, files: readonly Outpu
       const full = safeJoin(temp, f.path);
       await mkdir(path.dirname(full), { recursive: true });
       await writeFile(full, f.contents);
+      if (f.mtime) await utimes(full, f.mtime, f.mtime);
     }
   } catch (e) {
     await rm(temp, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 /**
  * Every redirect stays on this site. A Location of `//host/…` (or `/\host/…`, which browsers read
- * the same way) is another site; @fastify/static can produce one from a request such as
- * `//evil.test/..//issues/2024-04-15`, whose dot segment leaves two leading slashes behind. So the
- * Location of every response is checked on the way out, whatever set it.
+ * the same way) is another site; a redirect built from the request path can produce one from a
+ * request such as `//evil.test/..//issues/2024-04-15`, whose dot segment leaves two leading
+ * slashes behind. So the Location of every response is checked on the way out, whatever set it.
  */
 import type { FastifyInstance } from 'fastify';
 

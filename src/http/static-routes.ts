@@ -1,37 +1,47 @@
 /**
- * The Archive and the Feeds from PUBLIC_DIR, with ETag/Last-Modified and 304s (@fastify/static).
- * Files are looked up per request, so a rebuild (which swaps the folder) is served at once.
+ * GET/HEAD of the Archive and the Feeds from PUBLIC_DIR, served from memory (static-files.ts):
+ * the encoding the client accepts, strong content ETags, Last-Modified from the manifest, 304s,
+ * and each file's Cache-Control. A rebuild in this process is taken in before it returns.
  */
 import { mkdirSync } from 'node:fs';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
-import { OUTPUT_PATHS } from '../site-urls.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { onPublished } from '../published-signal.ts';
 import type { RouteDeps } from './deps.ts';
-
-/** The feeds' registered media types; a generic `application/xml` makes some readers guess. */
-export const FEED_CONTENT_TYPES: Readonly<Record<string, string>> = {
-  [`/${OUTPUT_PATHS.rss}`]: 'application/rss+xml; charset=utf-8',
-  [`/${OUTPUT_PATHS.atom}`]: 'application/atom+xml; charset=utf-8',
-  [`/${OUTPUT_PATHS.json}`]: 'application/feed+json; charset=utf-8',
-};
+import { chooseEncoding, isNotModified } from './negotiate.ts';
+import { lookup, StaticFiles } from './static-files.ts';
 
 export async function staticRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const root = deps.app.config.publicDir;
   mkdirSync(root, { recursive: true });
-  // @fastify/static sets Content-Type from the file extension after any setHeaders callback,
-  // so the feeds' types are put right just before the reply goes out.
-  fastify.addHook('onSend', async (req, reply) => {
-    if (reply.statusCode !== 200) return;
-    const type = FEED_CONTENT_TYPES[req.url.split('?', 1)[0]!];
-    if (type) reply.header('content-type', type);
+  const files = await StaticFiles.open(root, deps.app.deps.log);
+  const stopListening = onPublished(root, () => files.reload());
+  const stopWatching = await files.watch();
+  fastify.addHook('onClose', async () => {
+    stopListening();
+    stopWatching();
   });
-  await fastify.register(fastifyStatic, {
-    root,
-    index: ['index.html'],
-    redirect: true,
-    etag: true,
-    lastModified: true,
-    dotfiles: 'ignore',
-    wildcard: true,
+
+  // Synchronous on purpose: no promise per request on the hottest path of the server.
+  fastify.get('/*', (req: FastifyRequest, reply: FastifyReply) => {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const found = lookup(files.site, q < 0 ? url : url.slice(0, q));
+    if (found.redirect) {
+      // Built from the file table, never from the request: the Location stays on this site.
+      reply.redirect(found.redirect + (q < 0 ? '' : url.slice(q)), 301);
+      return;
+    }
+    const entry = found.entry;
+    if (!entry) {
+      reply.callNotFound();
+      return;
+    }
+    const enc = chooseEncoding(req.headers['accept-encoding'], entry.available);
+    const rep = enc ? entry.encodings[enc]! : entry.identity;
+    if (isNotModified(req.headers, rep.etag, entry.lastModifiedMs)) {
+      reply.code(304).headers(rep.notModifiedHeaders).send();
+      return;
+    }
+    reply.headers(rep.headers).send(rep.body);
   });
 }

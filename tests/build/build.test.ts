@@ -20,7 +20,11 @@ async function build(project: string, now = LATER) {
 describe('buildSite on the seed issue', () => {
   it('writes the index, the issue page, the stylesheet and three feeds', async () => {
     const files = await build(await tempProject());
-    expect([...files.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', 'style.css']);
+    const css = [...files.keys()].find((k) => /^style\.[0-9a-f]{10}\.css$/.test(k))!;
+    expect([...files.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', css, 'style.css'].sort());
+    // Pages link the content-named copy (cached as immutable); it is the same stylesheet.
+    expect(files.get(css)).toBe(files.get('style.css'));
+    expect(files.get('index.html')).toContain(`<link rel="stylesheet" href="${SITE_URL}${css}">`);
   });
 
   it('pages are valid HTML with lang, viewport, colour scheme, feed autodiscovery and absolute links', async () => {

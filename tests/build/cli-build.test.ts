@@ -51,8 +51,9 @@ function buildAsUnprivileged(project: string): Promise<{ code: number; stdout: s
 describe('sudi build', () => {
   it('writes public/ and reports each published issue with its email size raw and as sent', async () => {
     const { project, first, before } = await builtProject();
-    expect([...before.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', 'style.css']);
-    expect(first.stdout).toContain(`built 6 file(s) into ${path.join(project, 'public')}: 1 issue(s) published`);
+    const site = [...before.keys()].filter((k) => !/\.(gz|br)$|^\.sudi-manifest\.json$/.test(k));
+    expect(site).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', expect.stringMatching(/^style\.[0-9a-f]{10}\.css$/), 'style.css']);
+    expect(first.stdout).toContain(`built 7 file(s) into ${path.join(project, 'public')}: 1 issue(s) published`);
     expect(first.stdout).toMatch(/published 2024-04-15 {2}每周AI论文速递 \(240415-240419\) {2}\(9 papers\) {2}email HTML \d+\.\d KB raw, \d+\.\d KB sent \((base64|quoted-printable)\)/);
     expect(await xmllint(String(before.get('feed.xml')))).toBe('');
   });
@@ -66,7 +67,7 @@ describe('sudi build', () => {
     expect(r.stdout).toMatch(/scheduled for 2030-01-07T09:00:00\+08:00: 2030-01-07 .* email HTML/);
     expect(r.stdout).toContain('drafts (never published): 2024-04-22');
     const files = await readTree(path.join(project, 'site'));
-    expect([...files.keys()].filter((f) => f.startsWith('issues/'))).toEqual(['issues/2024-04-15/index.html']);
+    expect([...files.keys()].filter((f) => f.startsWith('issues/'))).toEqual(['issues/2024-04-15/index.html', 'issues/2024-04-15/index.html.br', 'issues/2024-04-15/index.html.gz']);
   });
 
   it('a template with a syntax error fails the build, names the file, and leaves the previous output in place', async () => {
