@@ -147,11 +147,18 @@ describe('no answer shows a filesystem path', () => {
 });
 
 describe('redirects stay on this site', () => {
-  it('a crafted path that @fastify/static would send to //host/… redirects to /issues/…/', async () => {
-    for (const target of ['//evil.test/..//issues/2024-04-15', '/\\evil.test/..//issues/2024-04-15', '/.//issues/2024-04-15', '/issues/2024-04-15', '///issues/2024-04-15']) {
+  it('a crafted path that a path-joining redirect would send to //host/… stays on this site', async () => {
+    for (const target of ['/issues/2024-04-15']) {
       const a = await send(get(target));
       expect(a.status, target).toBe(301);
       expect(a.headers.get('location'), target).toBe('/issues/2024-04-15/');
+      expectSecurityHeaders(a);
+    }
+    // Dot segments and doubled slashes name no file in the archive's table: not found, or a redirect on this site.
+    for (const target of ['//evil.test/..//issues/2024-04-15', '/\\evil.test/..//issues/2024-04-15', '/.//issues/2024-04-15', '///issues/2024-04-15']) {
+      const a = await send(get(target));
+      if (a.status === 301) expect(a.headers.get('location'), target).toBe('/issues/2024-04-15/');
+      else expect(a.status, target).toBe(404);
       expectSecurityHeaders(a);
     }
     const subscribe = await send(get('/subscribe'));
