@@ -2,6 +2,7 @@
  * The Store contract against PostgreSQL (SUDI_TEST_PG_URL; CI starts the server). Every Store made
  * here lives in its own schema, dropped when the file is done.
  */
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPool, migrate, POSTGRES_MIGRATIONS_DIR } from '../../src/store/postgres/db.ts';
@@ -39,7 +40,7 @@ describe('PostgreSQL schema', () => {
       const applied = await Promise.all(pools.map((p) => migrate(p, POSTGRES_MIGRATIONS_DIR)));
       const nonEmpty = applied.filter((a) => a.length > 0);
       expect(nonEmpty).toHaveLength(1);
-      expect(nonEmpty[0]).toEqual(['001-subscribers.sql', '002-ledger.sql', '003-send-pacer.sql', '004-send-permits.sql']);
+      expect(nonEmpty[0]).toEqual(readdirSync(POSTGRES_MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort());
     } finally {
       for (const p of pools) await p.end();
     }

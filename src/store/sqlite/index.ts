@@ -3,6 +3,7 @@
  */
 import type { Store } from '../store.ts';
 import { openSqlite } from './db.ts';
+import { sqliteInboundStore } from './inbound.ts';
 import { sqliteLedgerStore } from './ledger.ts';
 import { sqliteSubscriberStore } from './subscribers.ts';
 
@@ -12,6 +13,7 @@ export function openSqliteStore(file: string): Store {
     kind: 'sqlite',
     ...sqliteSubscriberStore(db),
     ...sqliteLedgerStore(db),
+    ...sqliteInboundStore(db),
     close: async () => {
       db.close();
     },
