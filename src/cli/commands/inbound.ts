@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { App } from '../../app.ts';
+import { createIntake, type Intake } from '../../inbound/intake.ts';
+import { startSmtpListener } from '../../inbound/smtp-listener.ts';
+import { ExitCode, type CliContext } from '../context.ts';
+
+/**
+ * `sudi inbound --file MESSAGE.eml …` reads saved messages (bounces, complaints, auto-replies,
+ * mailto unsubscribes) into the ledger; `sudi inbound` alone runs the SMTP server for
+ * BOUNCE_DOMAIN on INBOUND_HOST:INBOUND_PORT until stopped.
+ */
+export function registerInbound(program: Command, ctx: CliContext): void {
+  program
+    .command('inbound')
+    .description('read bounces, complaints and mailto unsubscribes: from saved messages (--file), or as an SMTP server for BOUNCE_DOMAIN')
+    .option('--file <message.eml...>', 'read these saved RFC 5322 messages and stop')
+    .action(async (opts: { file?: string[] }) =>
+      ctx.withApp({}, async (app) => {
+        const intake = await intakeFor(app, ctx);
+        if (opts.file) return readFiles(intake, opts.file, ctx);
+        const { config } = app;
+        const listener = await startSmtpListener({
+          host: config.inboundHost,
+          port: config.inboundPort,
+          bounceDomain: config.bounceDomain,
+          maxBytes: config.inboundMaxBytes,
+          intake,
+          log: ctx.err,
+        });
+        ctx.out(`inbound: SMTP on ${config.inboundHost}:${listener.port} for ${config.bounceDomain} (messages up to ${config.inboundMaxBytes} bytes)`);
+        await new Promise<void>((resolve) => {
+          if (ctx.shutdownSignal.aborted) resolve();
+          else ctx.shutdownSignal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await listener.close();
+        ctx.out('stopped');
+      }),
+    );
+}
+
+async function intakeFor(app: App, ctx: CliContext): Promise<Intake> {
+  return createIntake({ config: app.config, secret: await app.secret(), store: await app.store(), now: ctx.now, log: ctx.err });
+}
+
+/** One line per file; a file that cannot be read is named with the reason and the others still go in (exit 2). */
+async function readFiles(intake: Intake, files: string[], ctx: CliContext): Promise<void> {
+  let bad = 0;
+  for (const file of files) {
+    let raw: Buffer;
+    try {
+      raw = await readFile(file);
+    } catch (e) {
+      ctx.err(`${file}: cannot read: ${(e as Error).message} (expected a saved message, e.g. bounce.eml)`);
+      bad++;
+      continue;
+    }
+    const r = await intake.take(raw, { source: 'file' });
+    if (!r.ok) {
+      ctx.err(`${file}: ${r.error}; set aside as ${r.setAsideAt}`);
+      bad++;
+      continue;
+    }
+    const e = r.result.event;
+    const who = e.subscriberId === null ? '' : ` subscriber #${e.subscriberId}${e.issueId ? ` issue ${e.issueId}` : ''}`;
+    ctx.out(`${file}: ${e.kind}${e.status ? ` ${e.status}` : ''}${who}: ${r.result.recorded ? e.outcome : 'seen before, nothing changed'}`);
+  }
+  if (bad > 0) throw new ExitCode(2);
+}
