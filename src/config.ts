@@ -63,6 +63,11 @@ const EnvSchema = z.object({
   INBOUND_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   INBOUND_MAX_BYTES: intIn(1024, 100 * 1024 * 1024, 10 * 1024 * 1024),
   INBOUND_DIR: z.preprocess(emptyToUndefined, z.string().default('data/inbound')),
+  INBOUND_IMAP_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^imaps?:\/\/[^/]+/, { message: 'expected imaps://USER:PASSWORD@HOST[:PORT]/MAILBOX, e.g. imaps://bounces:secret@imap.example.org/INBOX' }).optional(),
+  ),
+  INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -118,6 +123,10 @@ export interface Config {
   inboundMaxBytes: number;
   /** Where inbound messages that could not be read are set aside (`rejected/`). */
   inboundDir: string;
+  /** Mailbox polled for bounces (imapflow); processed mail is moved to ?processed=FOLDER (default Processed). */
+  inboundImapUrl: string | undefined;
+  /** Seconds between IMAP polls. */
+  inboundImapInterval: number;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -171,6 +180,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     inboundHost: e.INBOUND_HOST,
     inboundMaxBytes: e.INBOUND_MAX_BYTES,
     inboundDir: abs(e.INBOUND_DIR),
+    inboundImapUrl: e.INBOUND_IMAP_URL,
+    inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
   };
 }
 

@@ -1,25 +1,37 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
+import { SudiError } from '../../errors.ts';
+import { parseImapUrl, pollImapOnce, startImapPolling } from '../../inbound/imap-poller.ts';
 import { createIntake, type Intake } from '../../inbound/intake.ts';
 import { startSmtpListener } from '../../inbound/smtp-listener.ts';
 import { ExitCode, type CliContext } from '../context.ts';
 
 /**
  * `sudi inbound --file MESSAGE.eml …` reads saved messages (bounces, complaints, auto-replies,
- * mailto unsubscribes) into the ledger; `sudi inbound` alone runs the SMTP server for
- * BOUNCE_DOMAIN on INBOUND_HOST:INBOUND_PORT until stopped.
+ * mailto unsubscribes) into the ledger; `sudi inbound --imap-once` reads INBOUND_IMAP_URL's
+ * mailbox once; `sudi inbound` alone runs the SMTP server for BOUNCE_DOMAIN on
+ * INBOUND_HOST:INBOUND_PORT (and polls INBOUND_IMAP_URL when set) until stopped.
  */
 export function registerInbound(program: Command, ctx: CliContext): void {
   program
     .command('inbound')
     .description('read bounces, complaints and mailto unsubscribes: from saved messages (--file), or as an SMTP server for BOUNCE_DOMAIN')
     .option('--file <message.eml...>', 'read these saved RFC 5322 messages and stop')
-    .action(async (opts: { file?: string[] }) =>
+    .option('--imap-once', 'read the mailbox of INBOUND_IMAP_URL once and stop (for cron)')
+    .action(async (opts: { file?: string[]; imapOnce?: boolean }) =>
       ctx.withApp({}, async (app) => {
         const intake = await intakeFor(app, ctx);
         if (opts.file) return readFiles(intake, opts.file, ctx);
         const { config } = app;
+        const imap = config.inboundImapUrl ? parseImapUrl(config.inboundImapUrl) : undefined;
+        if (opts.imapOnce) {
+          if (!imap) throw new SudiError('E_CONFIG', '--imap-once needs INBOUND_IMAP_URL (e.g. imaps://bounces:PASSWORD@imap.example.org/INBOX)');
+          const r = await pollImapOnce(imap, { intake, maxBytes: config.inboundMaxBytes, log: ctx.err });
+          ctx.out(`imap ${imap.host}/${imap.mailbox}: ${r.taken} read and moved to ${imap.processed}, ${r.rejected} set aside, ${r.left} left for the next poll`);
+          if (r.left > 0) throw new ExitCode(1);
+          return;
+        }
         const listener = await startSmtpListener({
           host: config.inboundHost,
           port: config.inboundPort,
@@ -29,11 +41,15 @@ export function registerInbound(program: Command, ctx: CliContext): void {
           log: ctx.err,
         });
         ctx.out(`inbound: SMTP on ${config.inboundHost}:${listener.port} for ${config.bounceDomain} (messages up to ${config.inboundMaxBytes} bytes)`);
+        const polling = imap
+          ? startImapPolling(imap, { intake, maxBytes: config.inboundMaxBytes, intervalMs: config.inboundImapInterval * 1000, log: ctx.err, signal: ctx.shutdownSignal })
+          : Promise.resolve();
+        if (imap) ctx.out(`inbound: polling ${imap.host}/${imap.mailbox} every ${config.inboundImapInterval} s`);
         await new Promise<void>((resolve) => {
           if (ctx.shutdownSignal.aborted) resolve();
           else ctx.shutdownSignal.addEventListener('abort', () => resolve(), { once: true });
         });
-        await listener.close();
+        await Promise.all([listener.close(), polling]);
         ctx.out('stopped');
       }),
     );
