@@ -68,6 +68,8 @@ const EnvSchema = z.object({
     z.string().regex(/^imaps?:\/\/[^/]+/, { message: 'expected imaps://USER:PASSWORD@HOST[:PORT]/MAILBOX, e.g. imaps://bounces:secret@imap.example.org/INBOX' }).optional(),
   ),
   INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
+  POSTMARK_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, { message: 'expected at least 16 characters' }).optional()),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -127,6 +129,10 @@ export interface Config {
   inboundImapUrl: string | undefined;
   /** Seconds between IMAP polls. */
   inboundImapInterval: number;
+  /** POST /webhooks/mailgun exists only with it (Mailgun's HTTP webhook signing key). */
+  mailgunWebhookSigningKey: string | undefined;
+  /** POST /webhooks/postmark exists only with it (basic-auth password or ?token=). */
+  postmarkWebhookToken: string | undefined;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -182,6 +188,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     inboundDir: abs(e.INBOUND_DIR),
     inboundImapUrl: e.INBOUND_IMAP_URL,
     inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
+    mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+    postmarkWebhookToken: e.POSTMARK_WEBHOOK_TOKEN,
   };
 }
 
