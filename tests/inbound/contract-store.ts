@@ -131,6 +131,16 @@ export function inboundStoreContract(makeStore: () => Promise<Store>): void {
       expect((await store.listInboundEvents({ limit: 10 })).map((e) => e.kind)).toEqual(['soft_bounce', 'ignored', 'autoreply']);
     });
 
+    it('removing a Subscriber removes their events (bounces quote the address)', async () => {
+      const a = await subscriber('a@example.net');
+      const b = await subscriber('b@example.net');
+      await store.applyInboundEvent(event({ kind: 'hard_bounce', subscriberId: a.id, diagnostic: '550 <a@example.net> unknown' }), opts());
+      await store.applyInboundEvent(event({ kind: 'complaint', subscriberId: b.id }), opts());
+      await store.deleteSubscriber(a.id);
+      expect(await store.listInboundEvents({ subscriberId: a.id, limit: 10 })).toEqual([]);
+      expect(await store.listInboundEvents({ limit: 10 })).toHaveLength(1);
+    });
+
     it('the same event applied from two calls at once is recorded once', async () => {
       const s = await subscriber();
       await sendAccepted(ISSUES[0]!);

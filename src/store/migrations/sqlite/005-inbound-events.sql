@@ -18,3 +18,8 @@ CREATE INDEX inbound_events_subscriber ON inbound_events (subscriber_id, id) WHE
 CREATE INDEX inbound_events_issue ON inbound_events (issue_id, id) WHERE issue_id IS NOT NULL;
 -- The Message-ID is the second way back from a bounce to its Delivery.
 CREATE INDEX deliveries_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;
+-- Removing a Subscriber removes what came back for them too (their bounces quote their address).
+CREATE TRIGGER subscribers_delete_inbound_events AFTER DELETE ON subscribers
+BEGIN
+  DELETE FROM inbound_events WHERE subscriber_id = OLD.id;
+END;
