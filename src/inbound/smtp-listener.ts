@@ -1,11 +1,12 @@
 /**
  * `sudi inbound`'s SMTP server (smtp-server): where an MX record or a Postfix transport sends
- * BOUNCE_DOMAIN's mail. It accepts recipients at BOUNCE_DOMAIN only (no relay: anything else is
- * refused at RCPT TO), refuses messages over INBOUND_MAX_BYTES at DATA (552), and answers 250 only
+ * BOUNCE_DOMAIN's mail. It accepts only our return addresses at BOUNCE_DOMAIN, postmaster and
+ * abuse (no relay: anything else is refused at RCPT TO), refuses messages over INBOUND_MAX_BYTES at DATA (552), and answers 250 only
  * once the event is in the Store; a Store failure is answered 451 so the sending MTA tries again.
  * An unreadable message is set aside and answered 250: retrying it would not make it readable.
  */
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { readReturnAddress } from './addresses.ts';
 import type { Intake } from './intake.ts';
 
 export interface SmtpListenerOptions {
@@ -45,6 +46,12 @@ export async function startSmtpListener(opts: SmtpListenerOptions): Promise<Smtp
       const at = address.address.lastIndexOf('@');
       if (at < 0 || address.address.slice(at + 1).toLowerCase() !== domain) {
         return callback(new SmtpReply(550, `5.7.1 relay not permitted: this server takes mail for ${domain} only`));
+      }
+      // Only our return addresses (signed or not: a bad signature is logged after reading) and the
+      // addresses RFC 5321 and RFC 2142 require; nothing else at the domain is stored.
+      const local = address.address.slice(0, at).toLowerCase();
+      if (!readReturnAddress(address.address, domain) && local !== 'postmaster' && local !== 'abuse') {
+        return callback(new SmtpReply(550, `5.1.1 no such mailbox here (this server takes bounces+…@${domain} and unsubscribe+…@${domain})`));
       }
       callback();
     },

@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { runCli } from '../../src/cli/main.ts';
+import { createIntake } from '../../src/inbound/intake.ts';
+import { startSmtpListener } from '../../src/inbound/smtp-listener.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { tempDir } from '../helpers/run-cli.ts';
 import { fillOwnFixture, ownManifest } from './own-fixtures.ts';
 import { BOUNCE_DOMAIN, sentProject, type SentProject } from './inbound-project.ts';
 import { SHARED_SKIP_REASON, fillSharedBounce, sharedBouncesPresent, sharedManifest } from './shared-bounces.ts';
@@ -69,10 +73,12 @@ describe.skipIf(!sharedBouncesPresent)(`sudi inbound over SMTP: shared real-worl
 });
 
 describe('sudi inbound over SMTP: limits', () => {
-  it('refuses recipients outside BOUNCE_DOMAIN (no relay)', async () => {
+  it('refuses recipients outside BOUNCE_DOMAIN (no relay) and other mailboxes at it', async () => {
     const m = p.sent.at(-1)!;
     await expect(deliver(Buffer.from('Subject: hi\r\n\r\nhello\r\n'), 'someone@example.com')).rejects.toMatchObject({ responseCode: 550 });
     await expect(deliver(Buffer.from('Subject: hi\r\n\r\nhello\r\n'), `${m.envelopeFrom.split('@')[0]}@${BOUNCE_DOMAIN}.evil.example`)).rejects.toMatchObject({ responseCode: 550 });
+    await expect(deliver(Buffer.from('Subject: spam\r\n\r\nhello\r\n'), `sales@${BOUNCE_DOMAIN}`)).rejects.toMatchObject({ responseCode: 550 });
+    expect((await deliver(Buffer.from('Subject: hi\r\n\r\nhello\r\n'), `postmaster@${BOUNCE_DOMAIN}`)).response).toMatch(/^250 /);
   });
 
   it('refuses a message over INBOUND_MAX_BYTES with 552, and the next message still goes in; garbage is taken and ignored', async () => {
@@ -86,5 +92,27 @@ describe('sudi inbound over SMTP: limits', () => {
     expect((await deliver(hard, m.envelopeFrom)).response).toMatch(/^250 /);
     expect(await p.statusOf(m.email)).toBe('bounced');
     expect(stderr).toMatch(/refused a message over 65536 bytes/);
+  });
+});
+
+describe('the SMTP listener when the Store fails', () => {
+  it('answers 451 (the sending MTA keeps the bounce and retries) and goes on serving', async () => {
+    const t = await tempDir('sudi-inbound-451-');
+    const store = openSqliteStore(`${t.dir}/sudi.db`);
+    await store.close(); // every statement on it now throws, as a lost database would
+    const lines: string[] = [];
+    const intake = createIntake({ config: { bounceDomain: BOUNCE_DOMAIN, softBounceLimit: 3, inboundDir: t.dir }, secret: 'x'.repeat(40), store, now: () => new Date(), log: (l) => lines.push(l) });
+    const listener = await startSmtpListener({ host: '127.0.0.1', port: 0, bounceDomain: BOUNCE_DOMAIN, maxBytes: 1 << 20, intake, log: (l) => lines.push(l) });
+    try {
+      const t2 = nodemailer.createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true });
+      for (let i = 0; i < 2; i++) {
+        await expect(t2.sendMail({ envelope: { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, raw: Buffer.from(`Subject: ${i}\r\n\r\nhello\r\n`) })).rejects.toMatchObject({ responseCode: 451 });
+      }
+      t2.close();
+      expect(lines.filter((l) => /could not record a message .*asked the sender to retry/.test(l))).toHaveLength(2);
+    } finally {
+      await listener.close();
+      await t.cleanup();
+    }
   });
 });
