@@ -92,9 +92,11 @@ describe('sudi inbound --file: own RFC-shaped corpus, and what must change nothi
   it('a missing file is named with exit 2, and the other files still go in', async () => {
     const last = p.sent.at(-1)!;
     const ok = await p.save('ooo.eml', fillOwnFixture('rfc3834-out-of-office.eml', { token: last.token, rcpt: last.email, messageId: last.messageId, unsubscribe: '' }));
-    const r = await p.run(['inbound', '--file', `${p.project.dir}/missing.eml`, ok]);
+    const huge = await p.save('huge.eml', Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(11 * 1024 * 1024, 'a\r\n')]));
+    const r = await p.run(['inbound', '--file', `${p.project.dir}/missing.eml`, huge, ok]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/missing\.eml: cannot read: ENOENT/);
+    expect(r.stderr).toMatch(/huge\.eml: \d+ bytes, over INBOUND_MAX_BYTES \(10485760\); not read/);
     expect(r.stdout).toMatch(/ooo\.eml: autoreply subscriber #\d+ issue 2024-04-15: nothing/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { SudiError } from '../../errors.ts';
@@ -22,7 +22,7 @@ export function registerInbound(program: Command, ctx: CliContext): void {
     .action(async (opts: { file?: string[]; imapOnce?: boolean }) =>
       ctx.withApp({}, async (app) => {
         const intake = await intakeFor(app, ctx);
-        if (opts.file) return readFiles(intake, opts.file, ctx);
+        if (opts.file) return readFiles(intake, opts.file, app.config.inboundMaxBytes, ctx);
         const { config } = app;
         const imap = config.inboundImapUrl ? parseImapUrl(config.inboundImapUrl) : undefined;
         if (opts.imapOnce) {
@@ -60,11 +60,17 @@ async function intakeFor(app: App, ctx: CliContext): Promise<Intake> {
 }
 
 /** One line per file; a file that cannot be read is named with the reason and the others still go in (exit 2). */
-async function readFiles(intake: Intake, files: string[], ctx: CliContext): Promise<void> {
+async function readFiles(intake: Intake, files: string[], maxBytes: number, ctx: CliContext): Promise<void> {
   let bad = 0;
   for (const file of files) {
     let raw: Buffer;
     try {
+      const { size } = await stat(file);
+      if (size > maxBytes) {
+        ctx.err(`${file}: ${size} bytes, over INBOUND_MAX_BYTES (${maxBytes}); not read (raise INBOUND_MAX_BYTES to read it)`);
+        bad++;
+        continue;
+      }
       raw = await readFile(file);
     } catch (e) {
       ctx.err(`${file}: cannot read: ${(e as Error).message} (expected a saved message, e.g. bounce.eml)`);
