@@ -1,10 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { App } from '../../app.ts';
 import { SudiError } from '../../errors.ts';
-import { parseImapUrl, pollImapOnce, startImapPolling } from '../../inbound/imap-poller.ts';
-import { createIntake, type Intake } from '../../inbound/intake.ts';
-import { startSmtpListener } from '../../inbound/smtp-listener.ts';
+import type { Intake } from '../../inbound/intake.ts';
 import { ExitCode, type CliContext } from '../context.ts';
 
 /**
@@ -21,7 +18,13 @@ export function registerInbound(program: Command, ctx: CliContext): void {
     .option('--imap-once', 'read the mailbox of INBOUND_IMAP_URL once and stop (for cron)')
     .action(async (opts: { file?: string[]; imapOnce?: boolean }) =>
       ctx.withApp({}, async (app) => {
-        const intake = await intakeFor(app, ctx);
+        // Loaded here, not at start-up: mailparser, smtp-server and imapflow cost every other command time.
+        const [{ createIntake }, { parseImapUrl, pollImapOnce, startImapPolling }, { startSmtpListener }] = await Promise.all([
+          import('../../inbound/intake.ts'),
+          import('../../inbound/imap-poller.ts'),
+          import('../../inbound/smtp-listener.ts'),
+        ]);
+        const intake = createIntake({ config: app.config, secret: await app.secret(), store: await app.store(), now: ctx.now, log: ctx.err });
         if (opts.file) return readFiles(intake, opts.file, app.config.inboundMaxBytes, ctx);
         const { config } = app;
         const imap = config.inboundImapUrl ? parseImapUrl(config.inboundImapUrl) : undefined;
@@ -53,10 +56,6 @@ export function registerInbound(program: Command, ctx: CliContext): void {
         ctx.out('stopped');
       }),
     );
-}
-
-async function intakeFor(app: App, ctx: CliContext): Promise<Intake> {
-  return createIntake({ config: app.config, secret: await app.secret(), store: await app.store(), now: ctx.now, log: ctx.err });
 }
 
 /** One line per file; a file that cannot be read is named with the reason and the others still go in (exit 2). */
