@@ -57,6 +57,19 @@ const EnvSchema = z.object({
   PUBLIC_DIR: z.preprocess(emptyToUndefined, z.string().default('public')),
   TEMPLATES_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
   SUBSCRIBE_RATE_LIMIT: intIn(1, 1_000_000, 10),
+  BOUNCE_DOMAIN: optionalChecked(check.hostname),
+  SOFT_BOUNCE_LIMIT: intIn(1, 1000, 3),
+  INBOUND_PORT: intIn(0, 65535, 2525),
+  INBOUND_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  INBOUND_MAX_BYTES: intIn(1024, 100 * 1024 * 1024, 10 * 1024 * 1024),
+  INBOUND_DIR: z.preprocess(emptyToUndefined, z.string().default('data/inbound')),
+  INBOUND_IMAP_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^imaps?:\/\/[^/]+/, { message: 'expected imaps://USER:PASSWORD@HOST[:PORT]/MAILBOX, e.g. imaps://bounces:secret@imap.example.org/INBOX' }).optional(),
+  ),
+  INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalChecked(check.token(16)),
+  POSTMARK_WEBHOOK_TOKEN: optionalChecked(check.token(16)),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -104,6 +117,24 @@ export interface Config {
   /** Which X-Forwarded-For entries to believe for the client IP (TRUST_PROXY). */
   trustProxy: TrustProxy;
   issuesDir: string;
+  /** Where bounces and mailto unsubscribes come back (VERP envelope sender, List-Unsubscribe mailto). */
+  bounceDomain: string;
+  /** Soft bounces on this many Issues in a row suppress the Subscriber. */
+  softBounceLimit: number;
+  inboundPort: number;
+  inboundHost: string;
+  /** Largest inbound message accepted (bytes); bigger ones are refused or set aside. */
+  inboundMaxBytes: number;
+  /** Where inbound messages that could not be read are set aside (`rejected/`). */
+  inboundDir: string;
+  /** Mailbox polled for bounces (imapflow); processed mail is moved to ?processed=FOLDER (default Processed). */
+  inboundImapUrl: string | undefined;
+  /** Seconds between IMAP polls. */
+  inboundImapInterval: number;
+  /** POST /webhooks/mailgun exists only with it (Mailgun's HTTP webhook signing key). */
+  mailgunWebhookSigningKey: string | undefined;
+  /** POST /webhooks/postmark exists only with it (basic-auth password or ?token=). */
+  postmarkWebhookToken: string | undefined;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -154,6 +185,17 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     issuesDir: abs(overrides.issuesDir ?? 'issues'),
+    // Unset: MAIL_FROM's own domain, so the defaults work where MAIL_FROM's domain receives mail.
+    bounceDomain: (e.BOUNCE_DOMAIN ?? (/@([^@>\s]+)>?\s*$/.exec(e.MAIL_FROM)?.[1] ?? 'localhost')).toLowerCase(),
+    softBounceLimit: e.SOFT_BOUNCE_LIMIT,
+    inboundPort: e.INBOUND_PORT,
+    inboundHost: e.INBOUND_HOST,
+    inboundMaxBytes: e.INBOUND_MAX_BYTES,
+    inboundDir: abs(e.INBOUND_DIR),
+    inboundImapUrl: e.INBOUND_IMAP_URL,
+    inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
+    mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+    postmarkWebhookToken: e.POSTMARK_WEBHOOK_TOKEN,
   };
 }
 

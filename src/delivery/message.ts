@@ -22,6 +22,7 @@ import { chooseTransferEncoding } from '../render/email-size.ts';
 import { personalParts, slotValues } from '../render/personalize.ts';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/links.ts';
 import { signToken, type SubscriberRef } from '../subscribers/tokens.ts';
+import { unsubscribeAddress, verpAddress } from '../inbound/addresses.ts';
 import type { DkimSigner, HeaderLine } from './dkim.ts';
 import { splicedBody, type SplicedBody } from './spliced-body.ts';
 import type { OutgoingMessage } from './transport.ts';
@@ -35,14 +36,14 @@ export interface MessageFactory {
   readonly issueId: string;
   readonly lang: Lang;
   readonly subject: string;
-  /** The envelope sender (MAIL FROM). */
+  /** The From address; each message's envelope sender (MAIL FROM) is its own VERP address at BOUNCE_DOMAIN. */
   readonly envelopeFrom: string;
   /** Builds one recipient's message. `messageId` overrides the derived one (a resend keeps the recorded id). */
   build(to: Recipient, opts: { now: Date; messageId?: string }): OutgoingMessage;
 }
 
 export interface MessageFactoryOptions {
-  config: Pick<Config, 'siteUrl' | 'mailFrom' | 'listId'>;
+  config: Pick<Config, 'siteUrl' | 'mailFrom' | 'listId'> & Partial<Pick<Config, 'bounceDomain'>>;
   secret: string;
   dkim?: DkimSigner;
 }
@@ -108,7 +109,8 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
   const domain = from.address.split('@')[1]!;
   const listIdMatch = /^(.*?)\s*<([^<>\s]+)>\s*$/.exec(config.listId);
   const listId = listIdMatch ? `${listIdMatch[1] ? `${phrase(listIdMatch[1])} ` : ''}<${listIdMatch[2]}>` : `<${config.listId}>`;
-  const mailto = `mailto:${from.address}?subject=unsubscribe`;
+  // Bounces and mailto unsubscribes come back to signed addresses there (src/inbound/addresses.ts).
+  const bounceDomain = config.bounceDomain ?? domain.toLowerCase();
 
   // Personalization is render/personalize.ts's: its split of the parts, its checked and escaped
   // values; only the transfer encoding around them is done here (spliced-body.ts).
@@ -163,7 +165,7 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
         { key: 'message-id', line: `Message-ID: ${id}` },
         trailingHeaders[0]!,
         // Each URL on its own continuation line (a URL cannot be folded inside).
-        { key: 'list-unsubscribe', line: `List-Unsubscribe:\r\n <${unsub}>,\r\n <${mailto}>` },
+        { key: 'list-unsubscribe', line: `List-Unsubscribe:\r\n <${unsub}>,\r\n <mailto:${unsubscribeAddress(secret, bounceDomain, { id: to.subscriberId, email: to.email })}?subject=unsubscribe>` },
         ...trailingHeaders.slice(1),
       ];
 
@@ -177,7 +179,8 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
       if (dkim) head += `${dkim.sign(headers, body)}\r\n`;
       for (const h of headers) head += `${h.line}\r\n`;
       head += '\r\n';
-      return { from: from.address, to: to.email, messageId: id, raw: [Buffer.from(head, 'utf8'), ...body] };
+      const envelopeFrom = verpAddress(secret, bounceDomain, rendered.issueId, to.subscriberId);
+      return { from: envelopeFrom, to: to.email, messageId: id, raw: [Buffer.from(head, 'utf8'), ...body] };
     },
   };
 }

@@ -31,6 +31,7 @@ export async function registerRoutes(fastify: FastifyInstance, deps: RouteDeps):
   await fastify.register(tokenRoutes, deps);
 
   await fastify.register(adminRoutes, deps);
+  await fastify.register((await import('./webhook-routes.ts')).webhookRoutes, deps);
 
   await fastify.register(staticRoutes, deps);
 }

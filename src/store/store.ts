@@ -10,6 +10,7 @@
  * - every multi-row change is one transaction.
  */
 import type { Lang } from '../model.ts';
+import type { InboundStore } from './inbound-store.ts';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
 export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced', 'complained'];
@@ -221,7 +222,7 @@ export interface SendPacer {
   take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
 
-export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore {
+export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore, InboundStore {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * SEND_RATE shared by every process sending from this database (PostgreSQL: `sudi worker`s,

@@ -3,6 +3,7 @@
  * libqp, Node's base64) to exactly what personalize() produces, carry every required header once,
  * and verify under DKIM with mailauth (both List-Unsubscribe headers signed).
  */
+import { unsubscribeAddress, verpAddress } from '../../src/inbound/addresses.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import libqp from 'libqp';
 import { simpleParser } from 'mailparser';
@@ -115,7 +116,9 @@ describe('issue messages', () => {
         expect(parsed.messageId).toBe(messageIdFor(SECRET, issue.id, subscriberId, 'news.example.org'));
         expect(parsed.date?.getTime()).toBe(NOW.getTime());
         const get = (n: string) => fields.find((f) => f.name.toLowerCase() === n)!.value;
-        expect(get('list-unsubscribe')).toBe(`<${values.unsubscribeUrl}>, <mailto:digest@news.example.org?subject=unsubscribe>`);
+        // The mailto and the envelope sender are signed addresses at MAIL_FROM's domain (no BOUNCE_DOMAIN here).
+        expect(get('list-unsubscribe')).toBe(`<${values.unsubscribeUrl}>, <mailto:${unsubscribeAddress(SECRET, 'news.example.org', { id: subscriberId, email })}?subject=unsubscribe>`);
+        expect(msg.from).toBe(verpAddress(SECRET, 'news.example.org', issue.id, subscriberId));
         expect(values.unsubscribeUrl).toMatch(/^https:\/\/news\.example\.org\/digest\/unsubscribe\//);
         expect(get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
         expect(get('list-id')).toBe('Sudi weekly <weekly.news.example.org>');

@@ -6,6 +6,7 @@ import type { CliContext } from '../context.ts';
 import { registerBuild } from './build.ts';
 import { registerCheck } from './check.ts';
 import { registerImport } from './import.ts';
+import { registerInbound } from './inbound.ts';
 import { registerMigrateStore } from './migrate-store.ts';
 import { registerNew } from './new.ts';
 import { registerServe } from './serve.ts';
@@ -18,4 +19,4 @@ import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerWorker];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerInbound, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerWorker];

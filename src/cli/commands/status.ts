@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { findIssue } from '../../content/load-issues.ts';
 import type { Delivery, DeliveryState, Store } from '../../store/store.ts';
+import { eventCounts, eventLine } from '../../inbound/event-lines.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 const SHOWN = 20;
+const EVENTS_COUNTED = 1000;
 
 /** `sudi status ISSUE|latest`: the Send of an issue as the ledger has it. */
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -49,6 +51,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
             ctx.out(`  ${sub?.email ?? `#${d.subscriberId}`}  ${d.lastResponse ?? ''}  (attempts ${d.attempts}, retry due ${d.nextAttemptAt?.toISOString() ?? '?'})`);
           }
           if (retries.length > SHOWN) ctx.out(`  … and ${retries.length - SHOWN} more`);
+        }
+        const events = await store.listInboundEvents({ issueId: issue.id, limit: EVENTS_COUNTED });
+        if (events.length > 0) {
+          ctx.out(`came back: ${eventCounts(events)}${events.length === EVENTS_COUNTED ? ` (the latest ${EVENTS_COUNTED})` : ''}; newest first:`);
+          for (const e of events.slice(0, SHOWN)) ctx.out(eventLine(e, e.subscriberId === null ? null : ((await store.getSubscriber(e.subscriberId))?.email ?? `#${e.subscriberId}`)));
         }
         if (counts.sending > 0) ctx.out(`sending (${counts.sending}): leased by a sender right now; its outcome is recorded when the SMTP server replies`);
         if (counts.queued > 0 && !send.finishedAt) ctx.out(`queued (${counts.queued}): not attempted yet; \`sudi send ${issue.id}\` resumes the send`);

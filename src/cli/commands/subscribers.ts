@@ -4,11 +4,12 @@ import { Command, Option } from 'commander';
 import type { App } from '../../app.ts';
 import { SudiError } from '../../errors.ts';
 import type { Lang } from '../../model.ts';
-import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
+import { SUBSCRIBER_STATUSES, type Store, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
 import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
 import { normalizeEmail } from '../../subscribers/normalize-email.ts';
 import { sendQueuedNow, type ConfirmationAttempt } from '../../subscribers/confirmation-sender.ts';
 import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
+import { eventLine } from '../../inbound/event-lines.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 const PAGE = 1000;
@@ -52,10 +53,24 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .action((email: string, opts: { issues: string }) =>
       ctx.withApp(opts, async (app) => {
         const store = await app.store();
-        const s = await store.findSubscriberByEmail(normalizeEmail(email));
-        if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
+        const s = await existing(store, email);
         await store.deleteSubscriber(s.id);
         ctx.out(`removed ${s.email} (was ${s.status})`);
+      }),
+    );
+
+  withIssuesOption(cmd.command('show'))
+    .description('show one address: status, dates, and the bounces, complaints and unsubscribes that came back for it')
+    .argument('<email>', 'the address')
+    .action((email: string, opts: { issues: string }) =>
+      ctx.withApp(opts, async (app) => {
+        const store = await app.store();
+        const s = await existing(store, email);
+        const dates = (['createdAt', 'confirmedAt', 'unsubscribedAt', 'suppressedAt'] as const).filter((k) => s[k]).map((k) => `${k.replace(/At$/, '')} ${s[k]!.toISOString()}`);
+        ctx.out(`${s.email}  #${s.id}  ${s.status}  lang ${s.lang}  source ${s.source}\n  ${dates.join('  ')}`);
+        const events = await store.listInboundEvents({ subscriberId: s.id, limit: 50 });
+        ctx.out(events.length ? `inbound events (newest first):` : 'inbound events: none');
+        for (const e of events) ctx.out(eventLine(e, e.issueId ? `issue ${e.issueId}` : null));
       }),
     );
 
@@ -159,4 +174,10 @@ function describe(r: SubscribeResult, sent: ConfirmationAttempt | undefined, app
   if (s.status === 'pending') return `${base}; a confirmation mail was queued at ${s.confirmationSentAt?.toISOString()}, the next one is possible 24 h after it`;
   if (r.outcome === 'created') return `${base}; added`;
   return r.outcome === 'active' ? `${base}; already on the list` : base;
+}
+
+async function existing(store: Store, email: string): Promise<Subscriber> {
+  const s = await store.findSubscriberByEmail(normalizeEmail(email));
+  if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
+  return s;
 }

@@ -6,6 +6,7 @@ import type { Store } from '../store.ts';
 import { openPostgres, type Pool } from './db.ts';
 import { postgresConfirmationStore } from './confirmations.ts';
 import { fleetPacer, type FleetPacer } from './fleet-pacer.ts';
+import { postgresInboundStore } from './inbound.ts';
 import { postgresLedgerStore } from './ledger.ts';
 import { postgresSubscriberStore } from './subscribers.ts';
 
@@ -32,6 +33,7 @@ export async function openPostgresStore(url: string): Promise<PostgresStore> {
     ...postgresSubscriberStore(pool),
     ...postgresConfirmationStore(pool),
     ...postgresLedgerStore(pool),
+    ...postgresInboundStore(pool),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@
 import type { Store } from '../store.ts';
 import { openSqlite } from './db.ts';
 import { sqliteConfirmationStore } from './confirmations.ts';
+import { sqliteInboundStore } from './inbound.ts';
 import { sqliteLedgerStore } from './ledger.ts';
 import { sqliteSubscriberStore } from './subscribers.ts';
 
@@ -14,6 +15,7 @@ export function openSqliteStore(file: string): Store {
     ...sqliteSubscriberStore(db),
     ...sqliteConfirmationStore(db),
     ...sqliteLedgerStore(db),
+    ...sqliteInboundStore(db),
     close: async () => {
       db.close();
     },
