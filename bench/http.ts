@@ -55,7 +55,7 @@ async function child(kind: string): Promise<void> {
 
 async function spawnServer(kind: 'sudi' | 'bare', dir: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = fork(path.join(import.meta.dirname, 'http.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
     env: { ...process.env, SUDI_BENCH_HTTP_CHILD: kind, SUDI_BENCH_DIR: dir },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

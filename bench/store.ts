@@ -76,7 +76,7 @@ async function round(dir: string, r: number) {
 export async function run(): Promise<string[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sudi-bench-store-'));
   try {
-    const rounds = [];
+    const rounds: Awaited<ReturnType<typeof round>>[] = [];
     for (let r = 0; r < ROUNDS; r++) rounds.push(await round(dir, r));
     const m = (k: keyof (typeof rounds)[number]) => median(rounds.map((x) => x[k]));
     return [

@@ -3,7 +3,7 @@
  * commands in-process (`runCli(argv, deps)`) against real files without touching the real process.
  */
 import type { Command } from 'commander';
-import { createApp, type App } from '../app.ts';
+import type { App } from '../app.ts';
 import { parseConfig, type Config } from '../config.ts';
 
 export interface Output {
@@ -37,6 +37,8 @@ export function createContext(deps: CliDeps): CliContext {
     out: (line) => void deps.stdout.write(`${line}\n`),
     err: (line) => void deps.stderr.write(`${line}\n`),
     async withApp(opts, fn) {
+      // Loaded here, not at start-up: the App pulls in the Store and SMTP code that only some commands use.
+      const { createApp } = await import('../app.ts');
       const app = createApp(parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }), {
         now: deps.now,
         log: (line) => void deps.stderr.write(`${line}\n`),
@@ -57,5 +59,8 @@ export function withIssuesOption(cmd: Command): Command {
 
 /** The exit code a command asks for without throwing (e.g. `check` found problems). */
 export class ExitCode {
-  constructor(readonly code: number) {}
+  readonly code: number;
+  constructor(code: number) {
+    this.code = code;
+  }
 }

@@ -1,8 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadIssues } from '../../content/load-issues.ts';
-import { issueSkeleton } from '../../content/new-issue.ts';
 import { SudiError } from '../../errors.ts';
 import { addDays, localDate, mondayOf } from '../../time.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -13,6 +11,8 @@ export function registerNew(program: Command, ctx: CliContext): void {
     .description('write a draft issue skeleton for the next week and print its path')
     .option('--week <YYYY-MM-DD>', 'the week start to use instead of the next one')
     .action(async (opts: { issues: string; week?: string }) => {
+      const { loadIssues } = await import('../../content/load-issues.ts');
+      const { issueSkeleton } = await import('../../content/new-issue.ts');
       const config = ctx.config(opts);
       await mkdir(config.issuesDir, { recursive: true });
       const { files } = await loadIssues(config.issuesDir);

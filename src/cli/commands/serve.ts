@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
-import { startServer, type RunningServer } from '../../http/server.ts';
-import { buildAndWrite } from '../../publish.ts';
-import { startAppScheduler } from '../../schedule/scheduler.ts';
+import type { RunningServer } from '../../http/server.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -14,7 +12,12 @@ import { withIssuesOption, type CliContext } from '../context.ts';
  *   async (app, _server, ctx) => startScheduler(app, { log: ctx.err }),
  */
 export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Promise<(() => Promise<void>) | void>;
-export const ON_STARTED: OnStarted[] = [async (app, _server, ctx) => startAppScheduler(app, { log: ctx.err }).stop];
+export const ON_STARTED: OnStarted[] = [
+  async (app, _server, ctx) => {
+    const { startAppScheduler } = await import('../../schedule/scheduler.ts');
+    return startAppScheduler(app, { log: ctx.err }).stop;
+  },
+];
 
 /**
  * `sudi serve` (`npm start`): builds the Archive and Feeds into PUBLIC_DIR, then serves them with
@@ -28,6 +31,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; build: boolean }) =>
       ctx.withApp(opts, async (app) => {
         const { config } = app;
+        const [{ startServer }, { buildAndWrite }] = await Promise.all([import('../../http/server.ts'), import('../../publish.ts')]);
         if (opts.build) {
           const report = await buildAndWrite(config, ctx.now());
           ctx.out(`built ${report.files} file(s) into ${report.outDir}: ${report.published.length} issue(s) published`);

@@ -5,9 +5,7 @@ import type { App } from '../../app.ts';
 import { SudiError } from '../../errors.ts';
 import type { Lang } from '../../model.ts';
 import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
-import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
-import { normalizeEmail } from '../../subscribers/normalize-email.ts';
-import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
+import type { SubscribeResult } from '../../subscribers/subscriptions.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 const PAGE = 1000;
@@ -30,6 +28,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .option('--confirmed', 'consent was already given: make them active, send no confirmation mail')
     .action((email: string, opts: { issues: string; lang?: Lang; confirmed?: boolean }) =>
       ctx.withApp(opts, async (app) => {
+        const [{ normalizeEmail }, { subscribe }] = await Promise.all([import('../../subscribers/normalize-email.ts'), import('../../subscribers/subscriptions.ts')]);
         const normalized = normalizeEmail(email);
         const r = await subscribe(await services(app), { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
         ctx.out(await describe(r, app));
@@ -41,6 +40,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .argument('<email>', 'the address')
     .action((email: string, opts: { issues: string }) =>
       ctx.withApp(opts, async (app) => {
+        const { normalizeEmail } = await import('../../subscribers/normalize-email.ts');
         const store = await app.store();
         const s = await store.findSubscriberByEmail(normalizeEmail(email));
         if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
@@ -78,6 +78,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
         } catch (e) {
           throw new SudiError('E_IMPORT', `cannot read ${full}: ${(e as Error).message}`);
         }
+        const [{ parseSubscriberCsv }, { subscribe }] = await Promise.all([import('../../subscribers/csv.ts'), import('../../subscribers/subscriptions.ts')]);
         const parsed = parseSubscriberCsv(text, file);
         if (parsed.problems.length > 0 && !opts.skipInvalid) {
           throw new SudiError('E_IMPORT', `${file}: ${parsed.problems.length} bad line(s); nothing imported (fix them, or pass --skip-invalid)`, { problems: parsed.problems });
@@ -115,6 +116,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .addOption(statusOption())
     .action((opts: { issues: string; status?: SubscriberStatus }) =>
       ctx.withApp(opts, async (app) => {
+        const { csvHeader, csvRows } = await import('../../subscribers/csv.ts');
         ctx.stdout.write(csvHeader());
         for await (const page of pages(app, opts.status)) ctx.stdout.write(csvRows(page));
       }),

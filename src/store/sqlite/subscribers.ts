@@ -1,10 +1,10 @@
 /**
- * The Subscriber half of the SQLite Store. better-sqlite3 is synchronous; the methods are async
+ * The Subscriber half of the SQLite Store. node:sqlite is synchronous; the methods are async
  * only to share the Store interface with PostgreSQL. Each statement is prepared once.
  */
 import { SudiError } from '../../errors.ts';
 import type { SubscriberStatus, SubscriberStore } from '../store.ts';
-import type { Db } from './db.ts';
+import { SQLITE_CONSTRAINT_UNIQUE, type Db, type Statement } from './db.ts';
 import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from '../rows.ts';
 
 
@@ -28,7 +28,7 @@ export function sqliteSubscriberStore(db: Db) {
         ),
       ];
     }),
-  ) as Record<SubscriberStatus, ReturnType<typeof db.prepare<{ id: number; now: number }, Row>>>;
+  ) as Record<SubscriberStatus, Statement<{ id: number; now: number }, Row>>;
   const claimSlot = db.prepare<{ id: number; now: number; notBefore: number }>(
     `UPDATE subscribers SET confirmation_sent_at = @now
      WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
@@ -59,7 +59,7 @@ export function sqliteSubscriberStore(db: Db) {
       try {
         return subscriberFromRow(insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null)!);
       } catch (e) {
-        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        if ((e as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
           throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
         }
         throw e;
@@ -81,10 +81,10 @@ export function sqliteSubscriberStore(db: Db) {
     async claimConfirmationSlot(id, now, notBefore) {
       // One UPDATE with the condition in its WHERE: SQLite serialises writers, so of many callers
       // racing for the same row exactly one sees a change.
-      return claimSlot.run({ id, now: now.getTime(), notBefore: notBefore.getTime() }).changes === 1;
+      return Number(claimSlot.run({ id, now: now.getTime(), notBefore: notBefore.getTime() }).changes) === 1;
     },
     async deleteSubscriber(id) {
-      return del.run(id).changes === 1;
+      return Number(del.run(id).changes) === 1;
     },
     async listSubscribers(q) {
       return list.all({ status: q.status ?? null, afterId: q.afterId ?? 0, limit: q.limit }).map(subscriberFromRow);
