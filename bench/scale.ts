@@ -244,7 +244,7 @@ export async function run(): Promise<string[]> {
     const claims = [];
     for (const batch of [8, 100]) claims.push({ batch, ...(await claimCost(batch)) });
     return [
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await admin(async (c) => (await c.query('SHOW server_version')).rows[0].server_version)} PostgreSQL on the same machine; ${N.toLocaleString('en')} Deliveries per run; ${PER_WORKER} SMTP connections per process; seed issue, ${(size / 1024).toFixed(1)} KiB per message on the wire.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await admin(async (c) => (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version)} PostgreSQL on the same machine; ${N.toLocaleString('en')} Deliveries per run; ${PER_WORKER} SMTP connections per process; seed issue, ${(size / 1024).toFixed(1)} KiB per message on the wire.`,
       '',
       '| senders | connections | messages/s (steady) | vs SQLite | limit at those connections | ratio to the limit | end to end | cores busy |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',

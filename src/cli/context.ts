@@ -57,10 +57,11 @@ export function withIssuesOption(cmd: Command): Command {
   return cmd.option('--issues <dir>', 'directory of issue files', 'issues');
 }
 
-/** The exit code a command asks for without throwing (e.g. `check` found problems). */
-export class ExitCode {
+/** The exit code a command asks for without failing (e.g. `check` found problems); runCli returns it. */
+export class ExitCode extends Error {
   readonly code: number;
   constructor(code: number) {
+    super(`exit ${code}`);
     this.code = code;
   }
 }

@@ -234,6 +234,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   // Claimed but never handed over (stopped, or a failure elsewhere): due again at once.
   for (const d of queue.splice(0)) await record(d, 'deferred', { response: 'not sent: stopped before sending', nextAttemptAt: now() });
   await Promise.all(inflight);
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a delivery threw, as it was
   if (failure !== null) throw failure;
 
   const counts = emptyCounts();

@@ -3,7 +3,6 @@
  * one SMTP server (smtp-server, in this process). 20,000 Deliveries per Send (SUDI_SCALE_N to
  * change it when measuring).
  */
-import pg from 'pg';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';

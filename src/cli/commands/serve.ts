@@ -15,7 +15,8 @@ export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Pr
 export const ON_STARTED: OnStarted[] = [
   async (app, _server, ctx) => {
     const { startAppScheduler } = await import('../../schedule/scheduler.ts');
-    return startAppScheduler(app, { log: ctx.err }).stop;
+    const scheduler = startAppScheduler(app, { log: (line) => ctx.err(line) });
+    return () => scheduler.stop();
   },
 ];
 

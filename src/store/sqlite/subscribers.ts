@@ -72,8 +72,14 @@ export function sqliteSubscriberStore(db: Db) {
     async updateSubscriber(id, patch, now) {
       const sets: string[] = [];
       const params: Record<string, unknown> = { id, now: now.getTime() };
-      if (patch.lang !== undefined) (sets.push('lang = @lang'), (params.lang = patch.lang));
-      if (patch.source !== undefined) (sets.push('source = @source'), (params.source = patch.source));
+      if (patch.lang !== undefined) {
+        sets.push('lang = @lang');
+        params.lang = patch.lang;
+      }
+      if (patch.source !== undefined) {
+        sets.push('source = @source');
+        params.source = patch.source;
+      }
       if (sets.length === 0) return get(id);
       const r = db.prepare<Record<string, unknown>, Row>(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = @now WHERE id = @id RETURNING *`).get(params);
       return r ? subscriberFromRow(r) : null;
