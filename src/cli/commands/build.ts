@@ -12,7 +12,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'output folder (default: PUBLIC_DIR, i.e. public/)')
     .action(async (opts: { issues: string; out?: string }) => {
       const { buildAndWrite, describeEmailSize, emailSizeWarning, measureEmail } = await import('../../publish.ts');
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       const now = ctx.now();
       const outDir = opts.out === undefined ? config.publicDir : path.resolve(ctx.cwd, opts.out);
       const report = await buildAndWrite(config, now, { outDir });

@@ -8,7 +8,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .option('--verbose', 'list every file checked and what it holds')
     .action(async (opts: { issues: string; verbose?: boolean }) => {
       const { loadIssues } = await import('../../content/load-issues.ts');
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       const r = await loadIssues(config.issuesDir);
       for (const p of r.problems) ctx.err(p);
       if (opts.verbose) {

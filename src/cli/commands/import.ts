@@ -14,7 +14,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--force', 'replace an existing issue file that differs from this import')
     .action(async (digest: string, opts: { issues: string; ready?: boolean; force?: boolean }) => {
       const { importDigest } = await import('../../content/import-digest.ts');
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       const digestPath = path.resolve(ctx.cwd, digest);
       let input: string;
       try {

@@ -13,7 +13,7 @@ export function registerNew(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; week?: string }) => {
       const { loadIssues } = await import('../../content/load-issues.ts');
       const { issueSkeleton } = await import('../../content/new-issue.ts');
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       await mkdir(config.issuesDir, { recursive: true });
       const { files } = await loadIssues(config.issuesDir);
       const ids = files.map((f) => path.basename(f, '.md')).filter((n) => /^\d{4}-\d{2}-\d{2}$/.test(n)).sort();

@@ -37,7 +37,7 @@ export function registerPreview(program: Command, ctx: CliContext): void {
     .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_PORT))
     .option('--out <dir>', 'write email.html, email.txt and web.html to DIR and exit')
     .action(async (ref: string, opts: { issues: string; port: string; out?: string }) => {
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       const file = resolveIssueFile(ref, config, ctx.cwd);
       const [{ describeEmailSize, emailSizeWarning }, { SIZE_WARN_BYTES }, { renderPreview }] = await Promise.all([
         import('../../publish.ts'),
