@@ -121,7 +121,8 @@ describe('POST /admin/send', () => {
     const second = await post(fastify, { issue: 'latest' }, TOKEN);
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ issue: ISSUE, running: true, send: { total: 30 } });
-    for (let i = 0; i < 200 && smtp.messages.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    // The first messages arrive after the issue's render (seconds on a busy machine): wait for them.
+    await smtp.waitFor(3, 60_000);
     const status = await runnerFor(app).status(ISSUE);
     expect(status.counts.accepted).toBeGreaterThan(0);
     // Shutting the server down stops the background send gracefully (messages in flight finish).
