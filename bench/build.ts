@@ -86,7 +86,7 @@ async function measure(kind: 'service' | 'cli', issues: number): Promise<ChildRe
   const project = await mkdtemp(path.join(os.tmpdir(), 'sudi-bench-build-'));
   try {
     await generateIssues(path.join(project, 'issues'), issues);
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), kind, project], {
+    const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), kind, project], {
       cwd: ROOT,
       maxBuffer: 1024 * 1024,
     });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createApp } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
 import { issueMessages } from '../src/delivery/issue-messages.ts';
-import { openSqlite } from '../src/store/sqlite/db.ts';
+import { openSqlite, transaction } from '../src/store/sqlite/db.ts';
 import { freePort, median, waitForPort } from './helpers/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -50,9 +50,9 @@ async function project(n: number): Promise<string> {
   const db = openSqlite(path.join(dir, 'data', 'sudi.db'));
   const insert = db.prepare(`INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at) VALUES (?, 'active', ?, 'bench', ?, ?, ?)`);
   const now = Date.now();
-  db.transaction(() => {
+  transaction(db, () => {
     for (let i = 0; i < n; i++) insert.run(`reader${i}@example.org`, LANGS[i % 3], now, now, now);
-  })();
+  });
   db.close();
   return dir;
 }
@@ -93,7 +93,7 @@ function limit(port: number, size: number, messages: number): number {
 }
 
 function ours(dir: string, port: number): ChildResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'helpers', 'delivery-child.ts'), dir, ISSUE], {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bench', 'helpers', 'delivery-child.ts'), dir, ISSUE], {
     cwd: ROOT,
     env: env(dir, port),
     encoding: 'utf8',

@@ -51,7 +51,7 @@ function coldRenderMs(file: string): number {
     const t = performance.now();
     await renderEmail(issue, { config, now: new Date(${NOW.getTime()}) });
     console.log(performance.now() - t);`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   return Number(out.trim().split('\n').pop());
 }
 

@@ -20,7 +20,7 @@ import { parseConfig } from '../src/config.ts';
 import { issueMessages } from '../src/delivery/issue-messages.ts';
 import { CLAIM_SQL } from '../src/store/postgres/ledger.ts';
 import { openPostgresStore } from '../src/store/postgres/index.ts';
-import { openSqlite } from '../src/store/sqlite/db.ts';
+import { openSqlite, transaction } from '../src/store/sqlite/db.ts';
 import { freePort, median, waitForPort } from './helpers/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -144,9 +144,9 @@ async function sqliteRun(port: number, dir: string): Promise<Result> {
   await rm(path.join(dir, 'data'), { recursive: true, force: true });
   const db = openSqlite(file);
   const insert = db.prepare(`INSERT INTO subscribers (email, status, lang, source, created_at, updated_at, confirmed_at) VALUES (?, 'active', ?, 'bench', 0, 0, 0)`);
-  db.transaction(() => {
+  transaction(db, () => {
     for (let i = 1; i <= N; i++) insert.run(`reader${i}@example.org`, LANGS[i % 3]);
-  })();
+  });
   db.close();
   const ms = await runProcesses(1, ['send', ISSUE], dir, baseEnv(dir, port, `sqlite:${file}`));
   const check = openSqlite(file);
@@ -244,7 +244,7 @@ export async function run(): Promise<string[]> {
     const claims = [];
     for (const batch of [8, 100]) claims.push({ batch, ...(await claimCost(batch)) });
     return [
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await admin(async (c) => (await c.query('SHOW server_version')).rows[0].server_version)} PostgreSQL on the same machine; ${N.toLocaleString('en')} Deliveries per run; ${PER_WORKER} SMTP connections per process; seed issue, ${(size / 1024).toFixed(1)} KiB per message on the wire.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${await admin(async (c) => (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version)} PostgreSQL on the same machine; ${N.toLocaleString('en')} Deliveries per run; ${PER_WORKER} SMTP connections per process; seed issue, ${(size / 1024).toFixed(1)} KiB per message on the wire.`,
       '',
       '| senders | connections | messages/s (steady) | vs SQLite | limit at those connections | ratio to the limit | end to end | cores busy |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -3,8 +3,8 @@
  * commands in-process (`runCli(argv, deps)`) against real files without touching the real process.
  */
 import type { Command } from 'commander';
-import { createApp, type App } from '../app.ts';
-import { parseConfig, type Config } from '../config.ts';
+import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
 
 export interface Output {
   write(chunk: string): unknown;
@@ -23,7 +23,7 @@ export interface CliDeps {
 
 export interface CliContext extends CliDeps {
   /** The Config for this run; `--issues` overrides the issues directory. */
-  config(opts: { issues?: string }): Config;
+  config(opts: { issues?: string }): Promise<Config>;
   out(line: string): void;
   err(line: string): void;
   /** Runs `fn` with a fresh App (the composition root) and always closes it afterwards. */
@@ -33,10 +33,13 @@ export interface CliContext extends CliDeps {
 export function createContext(deps: CliDeps): CliContext {
   return {
     ...deps,
-    config: (opts) => parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }),
+    // config.ts (and zod) load on first use: `sudi --help` never needs them.
+    config: async (opts) => (await import('../config.ts')).parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }),
     out: (line) => void deps.stdout.write(`${line}\n`),
     err: (line) => void deps.stderr.write(`${line}\n`),
     async withApp(opts, fn) {
+      // Loaded here, not at start-up: the App pulls in the Store and SMTP code that only some commands use.
+      const [{ createApp }, { parseConfig }] = await Promise.all([import('../app.ts'), import('../config.ts')]);
       const app = createApp(parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }), {
         now: deps.now,
         log: (line) => void deps.stderr.write(`${line}\n`),
@@ -55,7 +58,11 @@ export function withIssuesOption(cmd: Command): Command {
   return cmd.option('--issues <dir>', 'directory of issue files', 'issues');
 }
 
-/** The exit code a command asks for without throwing (e.g. `check` found problems). */
-export class ExitCode {
-  constructor(readonly code: number) {}
+/** The exit code a command asks for without failing (e.g. `check` found problems); runCli returns it. */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
 }

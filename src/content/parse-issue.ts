@@ -178,7 +178,7 @@ function fieldsAt(path: readonly PropertyKey[]): string[] {
 /** The 1-based line of the deepest node along `path` that exists in the document. */
 function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number {
   let node: unknown = doc.contents;
-  let best = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  let best = (doc.contents)?.range?.[0] ?? 0;
   for (const key of path) {
     if (isMap(node)) {
       const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);

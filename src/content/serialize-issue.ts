@@ -8,7 +8,7 @@
  * - lineWidth 0: no folding, so a long abstract stays one line and means exactly what was written.
  * - Dates, publish_at, status and ids are plain scalars, as a person would type them.
  */
-import { Document, isMap, isPair, isScalar, Scalar, visit, type YAMLMap } from 'yaml';
+import { Document, isMap, isPair, isScalar, Scalar, visit } from 'yaml';
 import type { IssueStatus } from '../model.ts';
 
 export interface IssueData {
@@ -45,7 +45,7 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   });
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value as YAMLMap).flow = true;
+      if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value).flow = true;
     },
     Scalar(key, node, path) {
       if (key === 'key') return; // map keys stay plain

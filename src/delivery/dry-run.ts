@@ -57,7 +57,7 @@ export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunMani
       const factory = await factories.factory(issue.id, lang);
       subject = factory.subject;
       const msg = factory.build({ subscriberId: 1, email: 'sample.recipient@example.org' }, { now });
-      const bytes = Array.isArray(msg.raw) ? msg.raw.reduce((n, b) => n + b.length, 0) : Buffer.byteLength(msg.raw as string | Buffer);
+      const bytes = Array.isArray(msg.raw) ? (msg.raw as Buffer[]).reduce((n, b) => n + b.length, 0) : Buffer.byteLength(msg.raw as string | Buffer);
       const html = emailSizes((await factories.rendered(issue.id, lang)).html);
       messages.push({ lang, bytes, htmlSent: html.sent, encoding: html.encoding });
       if (html.sent > SIZE_WARN_BYTES) problems.push(`${lang}: the HTML part is ${formatKb(html.sent)} as sent, over ${formatKb(SIZE_WARN_BYTES)}: Gmail may clip it (and hide the unsubscribe link)`);

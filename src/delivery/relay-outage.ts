@@ -41,7 +41,11 @@ export class RelayOutage {
   current: Outage | null = null;
   private wakers = new Set<() => void>();
 
-  constructor(public policy: OutagePolicy) {}
+  policy: OutagePolicy;
+
+  constructor(policy: OutagePolicy) {
+    this.policy = policy;
+  }
 
   /** A message found the relay down. Starts an outage unless one is on (then nothing changes). */
   report(reason: string, now: Date): { outage: Outage; started: boolean } {

@@ -8,7 +8,11 @@ import type { Config } from '../config.ts';
 import type { Issue, Lang } from '../model.ts';
 import { renderEmail } from '../render/email.ts';
 
-process.once('message', async (msg: { issue: Issue; config: Config; now: number; langs: Lang[] }) => {
+type Request = { issue: Issue; config: Config; now: number; langs: Lang[] };
+
+process.once('message', (msg: Request) => void render(msg));
+
+async function render(msg: Request): Promise<void> {
   try {
     const rendered = [];
     for (const lang of msg.langs) rendered.push(await renderEmail(msg.issue, { config: msg.config, now: new Date(msg.now), lang }));
@@ -17,4 +21,4 @@ process.once('message', async (msg: { issue: Issue; config: Config; now: number;
     const err = e as Error & { code?: string; problems?: string[] };
     process.send!({ ok: false, error: { message: err.message, code: err.code, problems: err.problems ?? [] } }, () => process.exit(0));
   }
-});
+}

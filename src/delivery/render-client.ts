@@ -41,9 +41,10 @@ async function renderElsewhere(issue: Issue, opts: { config: Config; now: Date; 
   let reply: Reply;
   try {
     reply = await new Promise<Reply>((resolve, reject) => {
-      // The child runs TypeScript through tsx like the rest of Sudi, wherever it is started from.
+      // Node runs the .ts child itself (type stripping), like the rest of Sudi; none of the
+      // parent's flags (a test runner's loaders) are passed on.
       const child = fork(fileURLToPath(new URL('./render-child.ts', import.meta.url)), [], {
-        execArgv: ['--import', import.meta.resolve('tsx')],
+        execArgv: [],
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });

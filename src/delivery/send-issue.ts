@@ -256,6 +256,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   await putBack();
   await Promise.all(inflight);
   await progress?.stop().catch(() => {});
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a delivery threw, as it was
   if (failure !== null) throw failure;
   return summarize();
 

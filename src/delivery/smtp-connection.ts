@@ -111,10 +111,11 @@ export class DotStuffer extends Transform {
 class SocketWriter {
   #last = LF;
   outByteCount = 0;
-  constructor(
-    private readonly socket: NodeJS.WritableStream & { cork(): void; uncork(): void },
-    private readonly done: () => void,
-  ) {
+  private readonly socket: NodeJS.WritableStream & { cork(): void; uncork(): void };
+  private readonly done: () => void;
+  constructor(socket: NodeJS.WritableStream & { cork(): void; uncork(): void }, done: () => void) {
+    this.socket = socket;
+    this.done = done;
     socket.cork();
   }
   write(chunk: Buffer | string): boolean {

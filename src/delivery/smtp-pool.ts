@@ -110,10 +110,10 @@ export function smtpPoolTransport(opts: SmtpPoolOptions): Transport {
       };
       conn.connect(() => {
         if (!auth?.user) return ready();
-        conn.login({ credentials: { user: auth.user, pass: auth.pass ?? '' } } as SMTPConnection.AuthenticationCredentials, (err) => {
+        conn.login({ credentials: { user: auth.user, pass: auth.pass ?? '' } }, (err) => {
           if (!err) return ready();
           connecting = false;
-          resolve(failure(err as SmtpError, 'AUTH', false));
+          resolve(failure(err, 'AUTH', false));
           conn.close();
         });
       });

@@ -193,10 +193,13 @@ export class StaticFiles {
   private queued: Promise<void> | null = null;
   private watcher: FSWatcher | null = null;
 
-  constructor(
-    readonly dir: string,
-    private readonly log: (line: string) => void,
-  ) {}
+  readonly dir: string;
+  private readonly log: (line: string) => void;
+
+  constructor(dir: string, log: (line: string) => void) {
+    this.dir = dir;
+    this.log = log;
+  }
 
   static async open(dir: string, log: (line: string) => void): Promise<StaticFiles> {
     const files = new StaticFiles(dir, log);

@@ -25,11 +25,11 @@ export interface SmtpListener {
 }
 
 class SmtpReply extends Error {
-  constructor(
-    readonly responseCode: number,
-    message: string,
-  ) {
+  readonly responseCode: number;
+
+  constructor(responseCode: number, message: string) {
     super(message);
+    this.responseCode = responseCode;
   }
 }
 

@@ -35,7 +35,7 @@ export interface Scheduler {
 }
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
-  const c = opts.cron ?? (cron as unknown as CronLike);
+  const c = opts.cron ?? (cron);
   if (!c.validate(opts.expression)) {
     throw new SudiError('E_CONFIG', `SCHEDULE ${JSON.stringify(opts.expression)} is not a cron expression (expected e.g. "0 9 * * 6" for Saturdays at 09:00)`);
   }
@@ -106,7 +106,7 @@ export function startAppScheduler(app: App, opts: { log: (line: string) => void;
   });
   opts.log(`schedule: "${app.config.schedule}" in ${app.config.tz}: rebuild the site and send due issues`);
   return {
-    tickNow: scheduler.tickNow,
+    tickNow: () => scheduler.tickNow(),
     async stop() {
       clearTimeout(followUp);
       await scheduler.stop();

@@ -1,7 +1,7 @@
 /**
  * The rules of applying an inbound event, written once for both Stores. `applySteps` is a
  * generator: it yields each SQL statement (with `@name` parameters) and receives its rows, so the
- * SQLite Store drives it synchronously inside one better-sqlite3 transaction and the PostgreSQL
+ * SQLite Store drives it synchronously inside one transaction and the PostgreSQL
  * Store drives it with awaits inside one BEGIN … COMMIT. The SQL is the common dialect of both.
  */
 import type { InboundEvent, InboundResult, NewInboundEvent } from './inbound-store.ts';

@@ -84,7 +84,6 @@ describe('sudi preview server', () => {
       shutdownSignal: stop.signal,
     });
     try {
-      url = '';
       for (let i = 0; i < 200 && !url; i++) {
         url = /preview: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1] ?? '';
         if (!url) await new Promise((r) => setTimeout(r, 50));

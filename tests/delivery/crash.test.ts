@@ -7,9 +7,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 import { spawnSudi } from '../helpers/sudi-process.ts';
+import { testSize } from '../helpers/test-size.ts';
 
 const ISSUE = '2024-04-15';
-const SUBSCRIBERS = 2000;
+const SUBSCRIBERS = testSize(2000, 1000);
+// Each kill lands 40 to 40 + KILL_SPREAD messages after the previous one: five stay well inside the send.
+const KILL_SPREAD = testSize(300, 120);
 
 let smtp: SmtpCapture;
 let project: DeliveryProject;
@@ -24,7 +27,7 @@ afterAll(async () => {
   await smtp.close();
 });
 
-it('2,000 subscribers, SIGKILL at 5 random points, resumed each time: all delivered, duplicates only from in-flight messages', async () => {
+it(`${SUBSCRIBERS.toLocaleString('en')} subscribers, SIGKILL at 5 random points, resumed each time: all delivered, duplicates only from in-flight messages`, async () => {
   const seed = Date.now() % 100_000;
   let state = seed;
   const random = (n: number) => ((state = (state * 1103515245 + 12345) % 2147483648), state % n);
@@ -32,7 +35,7 @@ it('2,000 subscribers, SIGKILL at 5 random points, resumed each time: all delive
 
   for (let k = 0; k < 5; k++) {
     const proc = spawnSudi(['send', ISSUE], { cwd: project.dir, env: project.env });
-    const target = smtp.messages.length + 40 + random(300);
+    const target = smtp.messages.length + 40 + random(KILL_SPREAD);
     const reached = await Promise.race([smtp.waitFor(target, 60_000).then(() => true), proc.exited.then(() => false)]);
     expect(reached, `run ${k + 1} ended before message ${target} (seed ${seed}): ${proc.stderr()}${proc.stdout()}`).toBe(true);
     proc.child.kill('SIGKILL');

@@ -133,6 +133,7 @@ describe('POST /admin/send', () => {
     const second = await post(fastify, { issue: 'latest' }, TOKEN);
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ issue: ISSUE, running: true, send: { total: 30 } });
+    // The first messages arrive after the issue's render (seconds on a busy machine): wait for them.
     await smtp.waitFor(3, 120_000);
     const status = await runnerFor(app).status(ISSUE);
     expect(status.counts.accepted).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
  * The links in mail: confirm, unsubscribe (with RFC 8058 one-click) and preferences, against the
  * real server. GET never changes the database; bad tokens get a clear page, a 4xx and no change.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Subscriber } from '../../src/store/store.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../src/subscribers/links.ts';
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** A snapshot of the whole subscribers table, read through a separate connection. */
 function dbSnapshot(): unknown[] {
-  const db = new Database(w.config.databaseUrl.slice('sqlite:'.length), { readonly: true });
+  const db = new DatabaseSync(w.config.databaseUrl.slice('sqlite:'.length), { readOnly: true });
   try {
     return db.prepare('SELECT * FROM subscribers ORDER BY id').all();
   } finally {

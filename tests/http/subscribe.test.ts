@@ -112,7 +112,7 @@ describe('POST /subscribe', () => {
   ])('refuses %s with a 400 page, storing and sending nothing', async (_what, fields) => {
     const before = await w.store.countSubscribers();
     const mailsBefore = (await w.mails()).length;
-    const r = await w.postForm('/subscribe', fields as Record<string, string>);
+    const r = await w.postForm('/subscribe', fields);
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await r.text();

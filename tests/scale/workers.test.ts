@@ -1,18 +1,18 @@
 /**
  * Scale-out on PostgreSQL with real processes: four `sudi worker` children share one ledger and
- * one SMTP server (smtp-server, in this process). 20,000 Deliveries per Send (SUDI_SCALE_N to
- * change it when measuring).
+ * one SMTP server (smtp-server, in this process). 2,000 Deliveries per Send, 20,000 with
+ * SUDI_TEST_FULL=1 (SUDI_SCALE_N sets any other number when measuring).
  */
-import pg from 'pg';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/run-cli.ts';
+import { testSize } from '../helpers/test-size.ts';
 import { bulkSubscribers, SECRET, spawnSudi, stopAll, waitForAccepted, writeSmallIssue, type WorkerProcess } from './fleet.ts';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter.ts';
 
-const N = Number(process.env.SUDI_SCALE_N ?? 20_000);
+const N = Number(process.env.SUDI_SCALE_N ?? testSize(20_000, 2_000));
 const WORKERS = 4;
 const RUN_TIMEOUT = 240_000;
 

@@ -133,11 +133,11 @@ describe('sudi subscribers import/export', () => {
 
     const exp = await run(['export']);
     expect(exp.code).toBe(0);
-    const records = parse(exp.stdout, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(exp.stdout, { columns: true });
     expect(records).toHaveLength(2345);
     expect(Object.keys(records[0]!)).toEqual(['email', 'lang', 'status', 'source', 'created_at', 'confirmed_at', 'unsubscribed_at', 'suppressed_at']);
     expect(records[0]).toMatchObject({ email: 'p0@example.org', lang: 'zh', status: 'active', source: 'import:people.csv' });
-    const active = parse((await run(['export', '--status', 'active'])).stdout, { columns: true }) as Record<string, string>[];
+    const active = parse<Record<string, string>>((await run(['export', '--status', 'active'])).stdout, { columns: true });
     expect(active).toHaveLength(2344);
 
     const other = await tempDir('sudi-subs-cli-b-');
@@ -148,7 +148,7 @@ describe('sudi subscribers import/export', () => {
       const again = await run(['import', 'exported.csv', '--confirmed'], other.dir);
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/2343 added \(active\), 0 activated \(were pending\), 0 with a new language, 1 unchanged,/);
-      const back = parse((await run(['export'], other.dir)).stdout, { columns: true }) as Record<string, string>[];
+      const back = parse<Record<string, string>>((await run(['export'], other.dir)).stdout, { columns: true });
       const pairs = (rs: Record<string, string>[]) => rs.map((r) => `${r.email} ${r.email === 'p7@example.org' ? 'zh' : r.lang}`).sort();
       expect(back.find((r) => r.email === 'p7@example.org')?.lang).toBe('zh');
       expect(pairs(back)).toEqual(pairs(active));

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildAndWrite, describeEmailSize, emailSizeWarning } from '../../publish.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -12,7 +11,8 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .description('write the archive site and the RSS, Atom and JSON feeds (ready issues whose publish_at has passed); a failed build changes nothing')
     .option('--out <dir>', 'output folder (default: PUBLIC_DIR, i.e. public/)')
     .action(async (opts: { issues: string; out?: string }) => {
-      const config = ctx.config(opts);
+      const { buildAndWrite, describeEmailSize, emailSizeWarning } = await import('../../publish.ts');
+      const config = await ctx.config(opts);
       const now = ctx.now();
       const outDir = opts.out === undefined ? config.publicDir : path.resolve(ctx.cwd, opts.out);
       // Emails are rendered before the swap: a template that cannot make one fails the build.

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadIssues } from '../../content/load-issues.ts';
 import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
 
 /** `sudi check`: validate every issue file, report every problem, exit 2 if there is any. */
@@ -8,7 +7,8 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .description('validate every issue file; prints FILE:LINE: field: problem for each problem and exits 2')
     .option('--verbose', 'list every file checked and what it holds')
     .action(async (opts: { issues: string; verbose?: boolean }) => {
-      const config = ctx.config(opts);
+      const { loadIssues } = await import('../../content/load-issues.ts');
+      const config = await ctx.config(opts);
       const r = await loadIssues(config.issuesDir);
       for (const w of r.warnings) ctx.err(w);
       for (const p of r.problems) ctx.err(p);

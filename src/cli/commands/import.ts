@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { importDigest } from '../../content/import-digest.ts';
 import { SudiError } from '../../errors.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
@@ -14,7 +13,8 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--ready', 'write status: ready instead of draft')
     .option('--force', 'replace an existing issue file that differs from this import')
     .action(async (digest: string, opts: { issues: string; ready?: boolean; force?: boolean }) => {
-      const config = ctx.config(opts);
+      const { importDigest } = await import('../../content/import-digest.ts');
+      const config = await ctx.config(opts);
       const digestPath = path.resolve(ctx.cwd, digest);
       let input: string;
       try {

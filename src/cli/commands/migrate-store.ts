@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SudiError } from '../../errors.ts';
-import { copySqliteToPostgres } from '../../store/copy-store.ts';
-import { redactUrl } from '../../store/postgres/db.ts';
 import type { CliContext } from '../context.ts';
 
 /**
@@ -17,6 +15,7 @@ export function registerMigrateStore(program: Command, ctx: CliContext): void {
     .requiredOption('--to <url>', 'the target, postgres://USER@HOST/DB (tables are created if missing)')
     .option('--force', 'replace whatever the target already holds (otherwise a non-empty target is refused)')
     .action(async (opts: { from: string; to: string; force?: boolean }) => {
+      const { redactUrl } = await import('../../store/postgres/db.ts');
       if (!opts.from.startsWith('sqlite:') || opts.from.length === 'sqlite:'.length) {
         throw new SudiError('E_USAGE', `--from ${opts.from} is not a SQLite URL (expected sqlite:PATH, e.g. sqlite:data/sudi.db)`);
       }
@@ -24,6 +23,7 @@ export function registerMigrateStore(program: Command, ctx: CliContext): void {
         throw new SudiError('E_USAGE', `--to ${redactUrl(opts.to)} is not a PostgreSQL URL (expected postgres://USER@HOST/DB)`);
       }
       const file = path.resolve(ctx.cwd, opts.from.slice('sqlite:'.length));
+      const { copySqliteToPostgres } = await import('../../store/copy-store.ts');
       const started = performance.now();
       const report = await copySqliteToPostgres(file, opts.to, { force: Boolean(opts.force) });
       for (const t of report.tables) ctx.out(`${t.name}: ${t.rows} row(s)`);

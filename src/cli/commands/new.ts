@@ -1,8 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadIssues } from '../../content/load-issues.ts';
-import { issueSkeleton, weekStartProblem } from '../../content/new-issue.ts';
 import { SudiError } from '../../errors.ts';
 import { addDays, localDate, mondayOf } from '../../time.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -13,7 +11,9 @@ export function registerNew(program: Command, ctx: CliContext): void {
     .description('write a draft issue skeleton for the next week and print its path')
     .option('--week <YYYY-MM-DD>', 'the week start to use instead of the next one')
     .action(async (opts: { issues: string; week?: string }) => {
-      const config = ctx.config(opts);
+      const { loadIssues } = await import('../../content/load-issues.ts');
+      const { issueSkeleton, weekStartProblem } = await import('../../content/new-issue.ts');
+      const config = await ctx.config(opts);
       await mkdir(config.issuesDir, { recursive: true });
       const { files } = await loadIssues(config.issuesDir);
       const ids = files.map((f) => path.basename(f, '.md')).filter((n) => /^\d{4}-\d{2}-\d{2}$/.test(n)).sort();

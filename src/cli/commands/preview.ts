@@ -4,11 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
 import { isSudiError, SudiError } from '../../errors.ts';
-import { describeEmailSize, emailSizeWarning } from '../../publish.ts';
-import { SIZE_WARN_BYTES } from '../../render/email-size.ts';
-import { renderPreview, type RenderedPreview } from '../../preview/render-preview.ts';
-import { startPreviewServer, type PreviewState } from '../../preview/server.ts';
-import { watchForChanges } from '../../preview/watch.ts';
+import type { RenderedPreview } from '../../preview/render-preview.ts';
+import type { PreviewState } from '../../preview/server.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 const DEFAULT_PORT = 4000;
@@ -40,8 +37,13 @@ export function registerPreview(program: Command, ctx: CliContext): void {
     .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_PORT))
     .option('--out <dir>', 'write email.html, email.txt and web.html to DIR and exit')
     .action(async (ref: string, opts: { issues: string; port: string; out?: string }) => {
-      const config = ctx.config(opts);
+      const config = await ctx.config(opts);
       const file = resolveIssueFile(ref, config, ctx.cwd);
+      const [{ describeEmailSize, emailSizeWarning }, { SIZE_WARN_BYTES }, { renderPreview }] = await Promise.all([
+        import('../../publish.ts'),
+        import('../../render/email-size.ts'),
+        import('../../preview/render-preview.ts'),
+      ]);
       const shown = (f: string) => (path.relative(ctx.cwd, f).startsWith('..') ? f : path.relative(ctx.cwd, f));
       const report = (r: RenderedPreview) => {
         ctx.out(`${shown(file)} (${r.issue.status}, ${r.issue.papers.length} papers): ${describeEmailSize(r.sizes)}`);
@@ -61,6 +63,7 @@ export function registerPreview(program: Command, ctx: CliContext): void {
       }
 
       const port = parsePort(opts.port);
+      const [{ startPreviewServer }, { watchForChanges }] = await Promise.all([import('../../preview/server.ts'), import('../../preview/watch.ts')]);
       // A mistyped id fails at once rather than serving an error page for a file that never comes.
       await access(file).catch(() => {
         throw new SudiError('E_NOT_FOUND', `issue file ${file} does not exist (expected an issue id such as 2024-04-15 or a path to its .md file)`);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { describeTick } from '../../schedule/scheduler.ts';
-import { runDue } from '../../schedule/run-due.ts';
 import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -14,6 +12,7 @@ export function registerRunDue(program: Command, ctx: CliContext): void {
     .option('--no-build', 'do not rebuild public/ first')
     .action(async (opts: { issues: string; build: boolean }) =>
       ctx.withApp(opts, async (app) => {
+        const [{ describeTick }, { runDue }] = await Promise.all([import('../../schedule/scheduler.ts'), import('../../schedule/run-due.ts')]);
         const r = await runDue(app, { signal: ctx.shutdownSignal, build: opts.build, delivery: { retryWaitMs: 0 } });
         if (r.built) ctx.out(`built ${r.built.files} file(s): ${r.built.published} issue(s) published`);
         if (r.delivered.length === 0) ctx.out('nothing due to send');

@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import type { App } from '../../app.ts';
-import { findIssue } from '../../content/load-issues.ts';
-import { issueMessages } from '../../delivery/issue-messages.ts';
-import { parseMailFrom } from '../../delivery/message.ts';
-import { doneCount } from '../../delivery/progress.ts';
-import { resumePausedSend, runDeliveries, startIssueSend, type DeliveryProgress, type DeliveryReport } from '../../delivery/send-issue.ts';
+import type { DeliveryProgress, DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
 import type { Issue, Lang } from '../../model.ts';
-import { describeDryRun, dryRunManifest } from '../../delivery/dry-run.ts';
 import { ExitCode, withIssuesOption, type CliContext } from '../context.ts';
 
 /** Exit code of a `sudi send` that waited as long as --retry-wait allows and left its Send unfinished (EX_TEMPFAIL). */
@@ -34,8 +28,10 @@ export function registerSend(program: Command, ctx: CliContext): void {
         throw new SudiError('E_USAGE', `--retry-wait ${opts.retryWait} is not a number of seconds (e.g. --retry-wait 900, or 0 to stop once nothing is due)`);
       }
       await ctx.withApp(opts, async (app) => {
+        const { findIssue } = await import('../../content/load-issues.ts');
         const issue = await findIssue(app.config.issuesDir, ref);
         if (opts.dryRun) {
+          const { describeDryRun, dryRunManifest } = await import('../../delivery/dry-run.ts');
           for (const line of describeDryRun(await dryRunManifest(app, issue))) ctx.out(line);
           return;
         }
@@ -48,6 +44,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
         }
         if (!app.config.smtpUrl) ctx.err(`note: no SMTP_URL set: messages are written to ${app.config.outboxDir} as .eml files`);
 
+        const { resumePausedSend, runDeliveries, startIssueSend } = await import('../../delivery/send-issue.ts');
         const { send, created } = await startIssueSend(app, issue, 'cli');
         const store = await app.store();
         const before = await store.deliveryCounts(issue.id);
@@ -68,7 +65,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
           ctx.out('not waiting (--no-wait): the scheduler (sudi serve / sudi run-due) or a sudi worker delivers it');
           return;
         }
-        const bar = progressBar(ctx);
+        const bar = await progressBar(ctx);
         let report: DeliveryReport;
         try {
           report = await runDeliveries(app, { issueId: issue.id, signal: ctx.shutdownSignal, retryWaitMs: retryWait * 1000, onProgress: bar?.update });
@@ -115,8 +112,9 @@ export function describeReport(r: DeliveryReport): string[] {
 }
 
 /** A bar on a terminal (done/total, rate, ETA); nothing when output goes to a file or pipe. */
-function progressBar(ctx: CliContext): { update: (p: DeliveryProgress) => void; stop: () => void } | null {
+async function progressBar(ctx: CliContext): Promise<{ update: (p: DeliveryProgress) => void; stop: () => void } | null> {
   if (!ctx.stderr.isTTY) return null;
+  const [{ default: cliProgress }, { doneCount }] = await Promise.all([import('cli-progress'), import('../../delivery/progress.ts')]);
   const bar = new cliProgress.SingleBar(
     {
       stream: ctx.stderr as NodeJS.WriteStream,
@@ -147,6 +145,7 @@ async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: st
   if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
     throw new SudiError('E_USAGE', `--to ${address} is not an email address (expected e.g. --to you@example.org)`);
   }
+  const [{ issueMessages }, { parseMailFrom }] = await Promise.all([import('../../delivery/issue-messages.ts'), import('../../delivery/message.ts')]);
   const lang: Lang = 'both';
   const factory = await issueMessages(app).factory(issue.id, lang);
   const domain = parseMailFrom(app.config.mailFrom).address.split('@')[1];

@@ -1,11 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
-import { loadDkimSigner } from '../../delivery/dkim.ts';
-import { startServer, type RunningServer } from '../../http/server.ts';
-import { describeClientAddress } from '../../http/trust-proxy.ts';
-import { buildAndWrite } from '../../publish.ts';
-import { startAppScheduler } from '../../schedule/scheduler.ts';
+import type { RunningServer } from '../../http/server.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 /**
@@ -16,7 +12,13 @@ import { withIssuesOption, type CliContext } from '../context.ts';
  *   async (app, _server, ctx) => startScheduler(app, { log: ctx.err }),
  */
 export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Promise<(() => Promise<void>) | void>;
-export const ON_STARTED: OnStarted[] = [async (app, _server, ctx) => startAppScheduler(app, { log: ctx.err }).stop];
+export const ON_STARTED: OnStarted[] = [
+  async (app, _server, ctx) => {
+    const { startAppScheduler } = await import('../../schedule/scheduler.ts');
+    const scheduler = startAppScheduler(app, { log: (line) => ctx.err(line) });
+    return () => scheduler.stop();
+  },
+];
 
 /**
  * `sudi serve` (`npm start`): builds the Archive and Feeds into PUBLIC_DIR, then serves them with
@@ -30,6 +32,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; build: boolean }) =>
       ctx.withApp(opts, async (app) => {
         const { config } = app;
+        const [{ startServer }, { buildAndWrite }, { loadDkimSigner }, { describeClientAddress }] = await Promise.all([
+          import('../../http/server.ts'),
+          import('../../publish.ts'),
+          import('../../delivery/dkim.ts'),
+          import('../../http/trust-proxy.ts'),
+        ]);
         if (opts.build) {
           const report = await buildAndWrite(config, ctx.now());
           ctx.out(`built ${report.files} file(s) into ${report.outDir}: ${report.published.length} issue(s) published`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { findIssue } from '../../content/load-issues.ts';
 import type { Delivery, DeliveryState, Store } from '../../store/store.ts';
 import { eventCounts, eventLine } from '../../inbound/event-lines.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
@@ -14,6 +13,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .description('show the send of an issue: deliveries per state, failures with their SMTP replies, when deferred ones retry')
     .action(async (ref: string, opts: { issues: string }) =>
       ctx.withApp(opts, async (app) => {
+        const { findIssue } = await import('../../content/load-issues.ts');
         const issue = await findIssue(app.config.issuesDir, ref);
         const store = await app.store();
         const send = await store.getSend(issue.id);

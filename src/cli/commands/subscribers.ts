@@ -5,11 +5,8 @@ import type { App } from '../../app.ts';
 import { SudiError } from '../../errors.ts';
 import type { Lang } from '../../model.ts';
 import { SUBSCRIBER_STATUSES, type Store, type Subscriber, type SubscriberStatus } from '../../store/store.ts';
-import { csvHeader, csvRows, parseSubscriberCsv } from '../../subscribers/csv.ts';
-import { normalizeEmail } from '../../subscribers/normalize-email.ts';
-import { sendQueuedNow, type ConfirmationAttempt } from '../../subscribers/confirmation-sender.ts';
-import { subscribe, type SubscribeResult } from '../../subscribers/subscriptions.ts';
-import { eventLine } from '../../inbound/event-lines.ts';
+import type { ConfirmationAttempt } from '../../subscribers/confirmation-sender.ts';
+import type { SubscribeResult } from '../../subscribers/subscriptions.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
 const PAGE = 1000;
@@ -39,9 +36,11 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .option('--confirmed', 'consent was already given: make them active, send no confirmation mail')
     .action((email: string, opts: { issues: string; lang?: Lang; confirmed?: boolean }) =>
       ctx.withApp(opts, async (app) => {
+        const [{ normalizeEmail }, { subscribe }] = await Promise.all([import('../../subscribers/normalize-email.ts'), import('../../subscribers/subscriptions.ts')]);
         const normalized = normalizeEmail(email);
         const deps = await services(app);
         const r = await subscribe(deps, { email: normalized, lang: opts.lang, source: 'cli', confirmed: opts.confirmed, operator: true }, ctx.now());
+        const { sendQueuedNow } = await import('../../subscribers/confirmation-sender.ts');
         const sent = r.queued ? (await sendQueuedNow(deps)).find((a) => a.subscriberId === r.subscriber.id) : undefined;
         ctx.out(describe(r, sent, app));
       }),
@@ -68,6 +67,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
         const s = await existing(store, email);
         const dates = (['createdAt', 'confirmedAt', 'unsubscribedAt', 'suppressedAt'] as const).filter((k) => s[k]).map((k) => `${k.replace(/At$/, '')} ${s[k]!.toISOString()}`);
         ctx.out(`${s.email}  #${s.id}  ${s.status}  lang ${s.lang}  source ${s.source}\n  ${dates.join('  ')}`);
+        const { eventLine } = await import('../../inbound/event-lines.ts');
         const events = await store.listInboundEvents({ subscriberId: s.id, limit: 50 });
         ctx.out(events.length ? `inbound events (newest first):` : 'inbound events: none');
         for (const e of events) ctx.out(eventLine(e, e.issueId ? `issue ${e.issueId}` : null));
@@ -103,6 +103,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
         } catch (e) {
           throw new SudiError('E_IMPORT', `cannot read ${full}: ${(e as Error).message}`);
         }
+        const [{ parseSubscriberCsv }, { subscribe }] = await Promise.all([import('../../subscribers/csv.ts'), import('../../subscribers/subscriptions.ts')]);
         const parsed = parseSubscriberCsv(text, file);
         if (parsed.problems.length > 0 && !opts.skipInvalid) {
           throw new SudiError('E_IMPORT', `${file}: ${parsed.problems.length} bad line(s); nothing imported (fix them, or pass --skip-invalid)`, { problems: parsed.problems });
@@ -126,6 +127,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
           else if (existing.lang !== r.subscriber.lang) counts.relabelled++;
           else counts.unchanged++;
         }
+        const { sendQueuedNow } = await import('../../subscribers/confirmation-sender.ts');
         const mails = counts.queued > 0 ? await sendQueuedNow(deps) : [];
         for (const a of mails) if (a.outcome !== 'done') ctx.err(`confirmation mail to ${a.email ?? a.subscriberId} ${a.outcome === 'retry' ? 'stays queued (sudi serve retries it)' : 'given up'}: ${a.response}`);
         ctx.out(
@@ -144,6 +146,7 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
     .addOption(statusOption())
     .action((opts: { issues: string; status?: SubscriberStatus }) =>
       ctx.withApp(opts, async (app) => {
+        const { csvHeader, csvRows } = await import('../../subscribers/csv.ts');
         ctx.stdout.write(csvHeader());
         for await (const page of pages(app, opts.status)) ctx.stdout.write(csvRows(page));
       }),
@@ -177,6 +180,7 @@ function describe(r: SubscribeResult, sent: ConfirmationAttempt | undefined, app
 }
 
 async function existing(store: Store, email: string): Promise<Subscriber> {
+  const { normalizeEmail } = await import('../../subscribers/normalize-email.ts');
   const s = await store.findSubscriberByEmail(normalizeEmail(email));
   if (!s) throw new SudiError('E_NOT_FOUND', `no Subscriber ${normalizeEmail(email)} (expected an address from \`sudi subscribers list\`)`);
   return s;

@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { issueMessages } from '../../delivery/issue-messages.ts';
-import { newOwnerId } from '../../delivery/lease-owner.ts';
-import { relayOutageOf } from '../../delivery/relay-outage.ts';
-import { runDeliveries, type DeliveryReport } from '../../delivery/send-issue.ts';
+import type { DeliveryReport } from '../../delivery/send-issue.ts';
 import { SudiError } from '../../errors.ts';
 import { withIssuesOption, type CliContext } from '../context.ts';
 
@@ -28,6 +25,12 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       const pollMs = pollSeconds * 1000;
       const signal = ctx.shutdownSignal;
       await ctx.withApp(opts, async (app) => {
+        const [{ issueMessages }, { newOwnerId }, { runDeliveries }, { relayOutageOf }] = await Promise.all([
+          import('../../delivery/issue-messages.ts'),
+          import('../../delivery/lease-owner.ts'),
+          import('../../delivery/send-issue.ts'),
+          import('../../delivery/relay-outage.ts'),
+        ]);
         // Opened up front: a worker that cannot reach its database should fail at once (and be
         // restarted by systemd or Kubernetes), not idle pretending to work.
         const store = await app.store();

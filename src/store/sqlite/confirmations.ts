@@ -4,7 +4,7 @@
  * same slot or the same row.
  */
 import type { ConfirmationQueueStore } from '../store.ts';
-import type { Db } from './db.ts';
+import { transaction, type Db } from './db.ts';
 import { confirmationFromRow, type ConfirmationRow as Row } from '../rows.ts';
 
 /** Queues a mail due at once; the caller's transaction has taken the slot. */
@@ -24,8 +24,8 @@ export function sqliteConfirmationStore(db: Db) {
      WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at < @notBefore)`,
   );
   const enqueue = prepareEnqueue(db);
-  const queue = db.transaction((id: number, now: number, notBefore: number, messageId: string) => {
-    if (takeSlot.run({ id, now, notBefore }).changes !== 1) return false;
+  const queue = (id: number, now: number, notBefore: number, messageId: string) => transaction(db, () => {
+    if (Number(takeSlot.run({ id, now, notBefore }).changes) !== 1) return false;
     enqueue.run({ id, now, messageId });
     return true;
   });
@@ -50,7 +50,7 @@ export function sqliteConfirmationStore(db: Db) {
   const releaseSlot = db.prepare<{ id: number; issuedAt: number }>(
     'UPDATE subscribers SET confirmation_sent_at = NULL WHERE id = @id AND confirmation_sent_at = @issuedAt',
   );
-  const giveUpTx = db.transaction((id: number, owner: string) => {
+  const giveUpTx = (id: number, owner: string) => transaction(db, () => {
     const r = giveUp.get({ id, owner });
     if (r) releaseSlot.run({ id, issuedAt: r.issued_at });
     return r !== undefined;
@@ -65,7 +65,7 @@ export function sqliteConfirmationStore(db: Db) {
 
   const store = {
     async queueConfirmation(id, q) {
-      return queue.immediate(id, q.now.getTime(), q.notBefore.getTime(), q.messageId);
+      return queue(id, q.now.getTime(), q.notBefore.getTime(), q.messageId);
     },
     async claimConfirmations(q) {
       const now = q.now.getTime();
@@ -73,9 +73,9 @@ export function sqliteConfirmationStore(db: Db) {
       return rows.map(confirmationFromRow);
     },
     async settleConfirmation(id, owner, outcome) {
-      if (outcome.kind === 'done') return done.run({ id, owner }).changes === 1;
-      if (outcome.kind === 'retry') return retry.run({ id, owner, at: outcome.nextAttemptAt.getTime(), error: outcome.error }).changes === 1;
-      return giveUpTx.immediate(id, owner);
+      if (outcome.kind === 'done') return Number(done.run({ id, owner }).changes) === 1;
+      if (outcome.kind === 'retry') return Number(retry.run({ id, owner, at: outcome.nextAttemptAt.getTime(), error: outcome.error }).changes) === 1;
+      return giveUpTx(id, owner);
     },
     async confirmationLeaseOwners(now) {
       return owners.all(now.getTime()).map((r) => r.lease_owner);

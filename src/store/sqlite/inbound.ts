@@ -1,23 +1,23 @@
 /**
  * The inbound half of the SQLite Store: inbound-steps.ts driven synchronously inside one
- * better-sqlite3 transaction (BEGIN IMMEDIATE: one writer, so two intakes cannot interleave).
+ * transaction (BEGIN IMMEDIATE: one writer, so two intakes cannot interleave).
  */
-import type { Statement } from 'better-sqlite3';
 import type { InboundStore } from '../inbound-store.ts';
 import { FIND_BY_MESSAGE_ID, LIST_EVENTS, applySteps, inboundEventFromRow, type InboundEventRow, type Row, type Step } from '../inbound-steps.ts';
 import { deliveryFromRow, type DeliveryRow } from '../rows.ts';
-import type { Db } from './db.ts';
+import { transaction, type Db, type Statement } from './db.ts';
 
 export function sqliteInboundStore(db: Db) {
-  const prepared = new Map<string, Statement>();
+  const prepared = new Map<string, Statement<Record<string, unknown>, Row>>();
   const run = (step: Step): Row[] => {
     let st = prepared.get(step.sql);
-    if (!st) prepared.set(step.sql, (st = db.prepare(step.sql)));
-    // better-sqlite3 wants exactly the named parameters the statement uses.
+    if (!st) prepared.set(step.sql, (st = db.prepare<Record<string, unknown>, Row>(step.sql)));
+    // node:sqlite refuses named parameters the statement does not use.
     const params = Object.fromEntries(Object.entries(step.params).filter(([k]) => step.sql.includes(`@${k}`)));
-    return st.reader ? (st.all(params) as Row[]) : (st.run(params), []);
+    // all() runs any statement; one without RETURNING gives no rows.
+    return st.all(params);
   };
-  const apply = db.transaction((...args: Parameters<typeof applySteps>) => {
+  const apply = (...args: Parameters<typeof applySteps>) => transaction(db, () => {
     const steps = applySteps(...args);
     let next = steps.next();
     while (!next.done) next = steps.next(run(next.value));
@@ -30,7 +30,7 @@ export function sqliteInboundStore(db: Db) {
       return row ? deliveryFromRow(row as unknown as DeliveryRow) : null;
     },
     async applyInboundEvent(e, opts) {
-      return apply.immediate(e, opts);
+      return apply(e, opts);
     },
     async listInboundEvents(q) {
       const rows = run({ sql: LIST_EVENTS, params: { subscriberId: q.subscriberId ?? null, issueId: q.issueId ?? null, limit: q.limit } });

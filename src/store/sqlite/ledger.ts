@@ -13,8 +13,7 @@ import {
   type SendTrigger,
   type SubscriberStatus,
 } from '../store.ts';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.ts';
+import { transaction, type Db, type Statement } from './db.ts';
 import { deliveryFromRow, sendFromRow, type DeliveryRow, type SendRow } from '../rows.ts';
 
 /** A row that may be claimed, with its Subscriber as it is now (null columns: the Subscriber is gone). */
@@ -92,14 +91,14 @@ export function sqliteLedgerStore(db: Db) {
     return st;
   };
 
-  const startSend = db.transaction((issueId: string, trigger: SendTrigger, now: number) => {
-    const created = insertSend.run(issueId, trigger, now).changes === 1;
+  const startSend = (issueId: string, trigger: SendTrigger, now: number) => transaction(db, () => {
+    const created = Number(insertSend.run(issueId, trigger, now).changes) === 1;
     // Only the transaction that created the Send takes the snapshot: exactly once per Issue.
-    if (created) setTotal.run(snapshot.run(issueId, now).changes, issueId);
+    if (created) setTotal.run(Number(snapshot.run(issueId, now).changes), issueId);
     return { send: sendFromRow(sendById.get(issueId)!), created };
   });
 
-  const claim = db.transaction((issueId: string | undefined, owner: string, now: number, leaseUntil: number, limit: number) => {
+  const claim = (issueId: string | undefined, owner: string, now: number, leaseUntil: number, limit: number) => transaction(db, () => {
     // Unfinished, unpaused Sends only (all of them, or the one asked for), oldest Issue first.
     const issues = claimable.all(now).map((r) => r.issue_id).filter((id) => issueId === undefined || id === issueId);
     const out: ClaimedDelivery[] = [];
@@ -128,16 +127,16 @@ export function sqliteLedgerStore(db: Db) {
     }
   });
 
-  const lift = db.transaction((issueId: string, now: number) => {
+  const lift = (issueId: string, now: number) => transaction(db, () => {
     const before = sendById.get(issueId);
-    if (!before || resume.run(issueId, now).changes === 0) return null;
+    if (!before || Number(resume.run(issueId, now).changes) === 0) return null;
     dueNow.run(now, issueId, now);
     return { pausedUntil: new Date(before.paused_until!), reason: before.pause_reason ?? null };
   });
 
   const store = {
     async startSend(issueId, { trigger, now }) {
-      return startSend.immediate(issueId, trigger, now.getTime());
+      return startSend(issueId, trigger, now.getTime());
     },
     async getSend(issueId) {
       const r = sendById.get(issueId);
@@ -148,7 +147,7 @@ export function sqliteLedgerStore(db: Db) {
     },
     async claimDeliveries(q) {
       const now = q.now.getTime();
-      return claim.immediate(q.issueId, q.owner, now, now + q.leaseMs, q.limit);
+      return claim(q.issueId, q.owner, now, now + q.leaseMs, q.limit);
     },
     async setMessageId(issueId, subscriberId, messageId) {
       setMessageId.run(messageId, issueId, subscriberId);
@@ -157,17 +156,17 @@ export function sqliteLedgerStore(db: Db) {
       // Only the lease holder may record: after a takeover the row has another owner (or another
       // state), and a late outcome from the old owner must not overwrite the new attempt.
       const r = record.run(o.state, o.code ?? null, o.response ?? null, o.nextAttemptAt?.getTime() ?? null, o.now.getTime(), issueId, subscriberId, o.owner);
-      return r.changes === 1;
+      return Number(r.changes) === 1;
     },
     async releaseDelivery(issueId, subscriberId, r) {
-      return release.run(r.state, r.nextAttemptAt?.getTime() ?? null, r.now.getTime(), issueId, subscriberId, r.owner).changes === 1;
+      return Number(release.run(r.state, r.nextAttemptAt?.getTime() ?? null, r.now.getTime(), issueId, subscriberId, r.owner).changes) === 1;
     },
     async pauseSend(issueId, until, reason) {
       // Never shortens a pause another process set for longer.
       pause.run(until.getTime(), reason ?? null, until.getTime(), issueId);
     },
     async resumeSend(issueId, now) {
-      return lift.immediate(issueId, now.getTime());
+      return lift(issueId, now.getTime());
     },
     async finishSendIfDone(issueId, now) {
       finish.run(now.getTime(), issueId);

@@ -1,11 +1,11 @@
 /**
- * The Subscriber half of the SQLite Store. better-sqlite3 is synchronous; the methods are async
+ * The Subscriber half of the SQLite Store. node:sqlite is synchronous; the methods are async
  * only to share the Store interface with PostgreSQL. Each statement is prepared once.
  */
 import { SudiError } from '../../errors.ts';
 import type { SubscriberStatus, SubscriberStore } from '../store.ts';
 import { prepareEnqueue } from './confirmations.ts';
-import type { Db } from './db.ts';
+import { SQLITE_CONSTRAINT_UNIQUE, transaction, type Db, type Statement } from './db.ts';
 import { STATUS_TIME_COLUMN, subscriberFromRow, type SubscriberRow as Row } from '../rows.ts';
 
 
@@ -18,7 +18,7 @@ export function sqliteSubscriberStore(db: Db) {
   );
   const enqueue = prepareEnqueue(db);
   // The Subscriber, and with a confirmation its slot and queued mail: one transaction.
-  const insertTx = db.transaction((s: Parameters<SubscriberStore['insertSubscriber']>[0]) => {
+  const insertTx = (s: Parameters<SubscriberStore['insertSubscriber']>[0]) => transaction(db, () => {
     const now = s.now.getTime();
     const row = insert.get(s.email, s.status, s.lang, s.source, now, now, s.status === 'active' ? now : null, s.confirmation ? now : null)!;
     if (s.confirmation) enqueue.run({ id: row.id, now, messageId: s.confirmation.messageId });
@@ -37,7 +37,7 @@ export function sqliteSubscriberStore(db: Db) {
         ),
       ];
     }),
-  ) as Record<SubscriberStatus, ReturnType<typeof db.prepare<{ id: number; now: number }, Row>>>;
+  ) as Record<SubscriberStatus, Statement<{ id: number; now: number }, Row>>;
   const del = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
   const list = db.prepare<{ status: string | null; afterId: number; limit: number }, Row>(
     `SELECT * FROM subscribers WHERE (@status IS NULL OR status = @status) AND id > @afterId ORDER BY id LIMIT @limit`,
@@ -61,9 +61,9 @@ export function sqliteSubscriberStore(db: Db) {
     },
     async insertSubscriber(s) {
       try {
-        return subscriberFromRow(insertTx.immediate(s));
+        return subscriberFromRow(insertTx(s));
       } catch (e) {
-        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        if ((e as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
           throw new SudiError('E_CONFLICT', `subscriber ${s.email} already exists`, { cause: e });
         }
         throw e;
@@ -76,14 +76,20 @@ export function sqliteSubscriberStore(db: Db) {
     async updateSubscriber(id, patch, now) {
       const sets: string[] = [];
       const params: Record<string, unknown> = { id, now: now.getTime() };
-      if (patch.lang !== undefined) (sets.push('lang = @lang'), (params.lang = patch.lang));
-      if (patch.source !== undefined) (sets.push('source = @source'), (params.source = patch.source));
+      if (patch.lang !== undefined) {
+        sets.push('lang = @lang');
+        params.lang = patch.lang;
+      }
+      if (patch.source !== undefined) {
+        sets.push('source = @source');
+        params.source = patch.source;
+      }
       if (sets.length === 0) return get(id);
       const r = db.prepare<Record<string, unknown>, Row>(`UPDATE subscribers SET ${sets.join(', ')}, updated_at = @now WHERE id = @id RETURNING *`).get(params);
       return r ? subscriberFromRow(r) : null;
     },
     async deleteSubscriber(id) {
-      return del.run(id).changes === 1;
+      return Number(del.run(id).changes) === 1;
     },
     async listSubscribers(q) {
       return list.all({ status: q.status ?? null, afterId: q.afterId ?? 0, limit: q.limit }).map(subscriberFromRow);
