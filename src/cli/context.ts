@@ -25,7 +25,7 @@ export interface CliContext extends CliDeps {
   /** The Config for this run; `--issues` overrides the issues directory. */
   config(opts: { issues?: string }): Promise<Config>;
   out(line: string): void;
-  err(line: string): void;
+  err: (line: string) => void;
   /** Runs `fn` with a fresh App (the composition root) and always closes it afterwards. */
   withApp<T>(opts: { issues?: string }, fn: (app: App) => Promise<T>): Promise<T>;
 }

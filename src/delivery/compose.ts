@@ -17,7 +17,7 @@ export async function composeMessage(mail: ComposedMail): Promise<OutgoingMessag
   // inspecting mail), so none is passed on even from an untyped caller.
   composer ??= createTransport({ streamTransport: true, buffer: true, newline: 'windows', disableFileAccess: true, disableUrlAccess: true });
   const { cc: _cc, bcc: _bcc, ...one } = mail as SendMailOptions & ComposedMail;
-  const info = await composer.sendMail(one);
-  const raw = info.message as Buffer;
-  return { from: String(info.envelope.from || mail.from), to: mail.to, raw, messageId: mail.messageId };
+  // The stream transport's info: the message bytes (buffer: true) and the envelope it derived.
+  const info = (await composer.sendMail(one)) as { message: Buffer; envelope: { from?: string | false } };
+  return { from: String(info.envelope.from || mail.from), to: mail.to, raw: info.message, messageId: mail.messageId };
 }

@@ -35,8 +35,9 @@ export function refusalForStatus(status: number): Refusal {
 
 /** Fastify's `frameworkErrors`: FST_ERR_BAD_URL (400), FST_ERR_MAX_PARAM_LENGTH (414). */
 export function frameworkErrors(pages: Pages) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
-    sendRefusal(req, reply, pages, err.code === 'FST_ERR_BAD_URL' ? REFUSALS.badRequest : refusalForStatus(err.statusCode ?? 400));
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    void sendRefusal(req, reply, pages, err.code === 'FST_ERR_BAD_URL' ? REFUSALS.badRequest : refusalForStatus(err.statusCode ?? 400));
+  };
 }
 
 /**

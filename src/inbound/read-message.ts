@@ -52,7 +52,7 @@ const header = (m: ParsedMail, name: string): string => {
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && 'text' in v) return String((v as { text: string }).text);
   if (typeof v === 'object' && 'value' in v) return String((v as { value: string }).value);
-  return String(v);
+  return Array.isArray(v) ? v.map(String).join(', ') : v instanceof Date ? v.toISOString() : JSON.stringify(v);
 };
 
 const MESSAGE_ID_LINE = /^(?:message-id|in-reply-to|references)[ \t]*:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)/gim;

@@ -141,7 +141,7 @@ export function startConfirmationSender(deps: ConfirmationSenderDeps): Confirmat
   const loop = (async () => {
     while (!stopped) {
       woken = false;
-      let sent: ConfirmationAttempt[] = [];
+      let sent: ConfirmationAttempt[];
       try {
         sent = await sendDueConfirmations(deps, owner, limit);
       } catch (e) {

@@ -111,7 +111,7 @@ describe('sudi new', () => {
     const r = await runCliCaptured(['new', '--issues', dir, '--week', week]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toMatch(/unexpected failure|    at /);
+    expect(r.stderr).not.toMatch(/unexpected failure| {4}at /);
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -25,7 +25,7 @@ const TOKEN = 'admin-token-0123456789abcdef';
 const STEP = { RELAY_RETRY_SECONDS: '0.2', RELAY_RETRY_MAX_SECONDS: '0.8' };
 
 let project: DeliveryProject;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 
 beforeEach(async () => {
   project = await deliveryProject({ env: { SMTP_URL: '', ADMIN_TOKEN: TOKEN, ...STEP } });

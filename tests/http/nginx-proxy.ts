@@ -62,7 +62,7 @@ export async function startNginxProxy(upstream: string): Promise<NginxProxy> {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // nginx logs "start worker processes" once its listening socket is bound; an exit means it failed.
     const started = await new Promise<boolean>((resolve) => {
-      child.stderr!.on('data', (c: Buffer) => {
+      child.stderr.on('data', (c: Buffer) => {
         err += c.toString();
         if (err.includes('start worker process')) resolve(true);
       });

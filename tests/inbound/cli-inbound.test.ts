@@ -108,12 +108,12 @@ describe.skipIf(!sharedBouncesPresent)('what came back, as the operator sees it'
     expect(status.stdout).toMatch(/came back: .*hard_bounce \d+/);
     expect(status.stdout).toMatch(/complaint 2/);
     expect(status.stdout).toMatch(new RegExp(`hard_bounce 5\\.1\\.1  ${p.sent[0]!.email.replace('.', '\\.')}  "550 5\\.1\\.1 Address rejected.*→ subscriber bounced; delivery failed  \\(file\\)`));
-    expect(status.stdout).toMatch(/failed \(\d+\):\n  reader0@example\.org  5\.1\.1 550 5\.1\.1 Address rejected/);
+    expect(status.stdout).toMatch(/failed \(\d+\):\n {2}reader0@example\.org {2}5\.1\.1 550 5\.1\.1 Address rejected/);
 
     const show = await p.run(['subscribers', 'show', p.sent[0]!.email]);
     expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toMatch(/^reader0@example\.org  #1  bounced  lang \w+  source test\n  created \S+  confirmed \S+  suppressed \S+/);
-    expect(show.stdout).toMatch(/hard_bounce 5\.1\.1  issue 2024-04-15  "550 5\.1\.1 Address rejected/);
+    expect(show.stdout).toMatch(/^reader0@example\.org {2}#1 {2}bounced {2}lang \w+ {2}source test\n {2}created \S+ {2}confirmed \S+ {2}suppressed \S+/);
+    expect(show.stdout).toMatch(/hard_bounce 5\.1\.1 {2}issue 2024-04-15 {2}"550 5\.1\.1 Address rejected/);
     const quiet = await p.run(['subscribers', 'show', p.sent.at(-1)!.email.toUpperCase()]);
     expect(quiet.stdout).toMatch(/inbound events: |autoreply/);
     const none = await p.run(['subscribers', 'show', 'nobody@example.org']);

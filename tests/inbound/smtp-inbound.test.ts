@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   stop?.abort();
-  if (exited) expect(await exited).toBe(0);
+  if (exited !== undefined) expect(await exited).toBe(0);
   await p?.cleanup();
 });
 

@@ -158,7 +158,7 @@ describe('size as sent', () => {
         subject: r.subject,
         text,
         html: contentTransferEncoding ? { content: html, contentTransferEncoding } : html,
-      } as ConstructorParameters<typeof MailComposer>[0])
+      })
         .compile()
         .build()).toString('latin1');
       const part = raw.split(/\r\n--[^\r\n]+\r\n/).find((p) => /^Content-Type: text\/html/im.test(p));
