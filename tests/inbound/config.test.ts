@@ -12,7 +12,7 @@ describe('inbound settings', () => {
   it('an invalid value stops with exit 2 naming the key and what a valid one looks like', async () => {
     const bad = await runCliCaptured(['inbound', '--file', 'x.eml'], { env: { BOUNCE_DOMAIN: 'not a domain', INBOUND_IMAP_URL: 'http://x' } });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/BOUNCE_DOMAIN: expected a domain such as bounces\.example\.org \(got "not a domain"\)/);
+    expect(bad.stderr).toMatch(/BOUNCE_DOMAIN: is not a domain name \(expected e\.g\. news\.example\.org\) \(got "not a domain"\)/);
     expect(bad.stderr).toMatch(/INBOUND_IMAP_URL: expected imaps:\/\/USER:PASSWORD@HOST/);
   });
 });
