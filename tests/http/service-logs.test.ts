@@ -121,6 +121,19 @@ describe('sudi serve logs', () => {
     expect(serve.stdout()).toMatch(/^serving .* at http:\/\/127\.0\.0\.1:\d+/m);
   });
 
+  it('sudi worker logs its start and each pass as JSON with the worker, the issue and delivery states', async () => {
+    await project.addSubscribers(2);
+    expect((await runCliCaptured(['send', ISSUE, '--no-wait'], { cwd: project.dir, env: project.env })).code).toBe(0);
+    const worker = spawnSudi(['worker', '--once', '--poll', '0.2'], { cwd: project.dir, env: project.env });
+    expect((await worker.exited).code, worker.stderr()).toBe(0);
+    const all = records(worker);
+    const owner = all[0]!.worker;
+    expect(all[0]).toMatchObject({ level: 'info', store: 'sqlite', worker: expect.any(String) });
+    expect(all).toContainEqual(expect.objectContaining({ level: 'info', worker: owner, issues: [ISSUE], deliveryStates: expect.objectContaining({ accepted: 2, failed: 0 }) }));
+    expect(all.filter((r) => r.level === 'info' && /reader\d@example\.org/i.test(JSON.stringify(r)))).toEqual([]);
+    expect(worker.stdout()).toMatch(/stopped after [\d.]+ s: 2 accepted/); // the summary stays human
+  });
+
   it('refuses a bad LOG_LEVEL or LOG_FORMAT with exit 2, saying what is valid', async () => {
     const level = await runCliCaptured(['serve', '--no-build'], { cwd: project.dir, env: { ...project.env, LOG_LEVEL: 'loud' } });
     expect(level.code).toBe(2);
