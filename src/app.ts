@@ -3,6 +3,7 @@
  * server ask the App for what they need; each part is built once, on first use, and closed once.
  */
 import type { Config } from './config.ts';
+import type { LineLog } from './log.ts';
 import { createTransport, type Transport } from './delivery/transport.ts';
 import { resolveSecret } from './secret.ts';
 import { openStore } from './store/open-store.ts';
@@ -10,8 +11,8 @@ import type { Store } from './store/store.ts';
 
 export interface AppDeps {
   now: () => Date;
-  /** Operator-facing messages (warnings, progress); the CLI points it at stderr. */
-  log: (line: string) => void;
+  /** Operator-facing messages (warnings, progress); the CLI points it at stderr, services at their logger. */
+  log: LineLog;
 }
 
 export interface App {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 
 export interface Output {
   write(chunk: string): unknown;
@@ -26,11 +27,17 @@ export interface CliContext extends CliDeps {
   config(opts: { issues?: string }): Promise<Config>;
   out(line: string): void;
   err: (line: string) => void;
-  /** Runs `fn` with a fresh App (the composition root) and always closes it afterwards. */
-  withApp<T>(opts: { issues?: string }, fn: (app: App) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with a fresh App (the composition root) and always closes it afterwards. A `service`
+   * (serve, worker, the inbound server) logs through the structured logger instead of plain lines.
+   */
+  withApp<T>(opts: { issues?: string; service?: boolean }, fn: (app: App) => Promise<T>): Promise<T>;
 }
 
 export function createContext(deps: CliDeps): CliContext {
+  let logger: Promise<Logger> | undefined;
+  // The services' logger on stderr (LOG_LEVEL, LOG_FORMAT), made on first use.
+  const serviceLogger = () => (logger ??= import('../log.ts').then((m) => m.createLogger(deps.stderr, deps.env)));
   return {
     ...deps,
     // config.ts (and zod) load on first use: `sudi --help` never needs them.
@@ -39,10 +46,11 @@ export function createContext(deps: CliDeps): CliContext {
     err: (line) => void deps.stderr.write(`${line}\n`),
     async withApp(opts, fn) {
       // Loaded here, not at start-up: the App pulls in the Store and SMTP code that only some commands use.
-      const [{ createApp }, { parseConfig }] = await Promise.all([import('../app.ts'), import('../config.ts')]);
-      const app = createApp(parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues }), {
+      const [{ createApp }, { parseConfig }, { lineLog }] = await Promise.all([import('../app.ts'), import('../config.ts'), import('../log.ts')]);
+      const config = parseConfig(deps.env, deps.cwd, { issuesDir: opts.issues });
+      const app = createApp(config, {
         now: deps.now,
-        log: (line) => void deps.stderr.write(`${line}\n`),
+        log: opts.service ? lineLog(await serviceLogger()) : (line) => void deps.stderr.write(`${line}\n`),
       });
       try {
         return await fn(app);

@@ -23,6 +23,7 @@ import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
 import { progressTracker } from './progress.ts';
 import { relayOutageOf, type Outage } from './relay-outage.ts';
+import { logEvent } from '../log.ts';
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
 export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
@@ -182,7 +183,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       const failed = (await transport.probe?.()) ?? null;
       if (!failed) {
         relay.end();
-        app.deps.log(`SMTP relay reachable again (down since ${o.since.toISOString()}); resuming`);
+        logEvent(app.deps.log, 'info', { relayDownSince: o.since.toISOString() }, `SMTP relay reachable again (down since ${o.since.toISOString()}); resuming`);
         return true;
       }
       const next = relay.probeFailed(describeFailure(failed), now());

@@ -5,7 +5,7 @@
  */
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { App } from '../app.ts';
 import { Background } from './background.ts';
 import { loadPages } from './pages.ts';
@@ -16,6 +16,7 @@ import { registerRoutes } from './routes.ts';
 import { securityHeaders, serverWithHeaders } from './security-headers.ts';
 import { fastifyTrustProxy } from './trust-proxy.ts';
 import { warmUp } from './warm-up.ts';
+import { logEvent } from '../log.ts';
 
 /** Every body the server accepts is a few short fields; 16 KB is generous. */
 export const BODY_LIMIT = 16 * 1024;
@@ -23,8 +24,6 @@ export const BODY_LIMIT = 16 * 1024;
 export interface ServerOptions {
   /** Tracks background work (confirmation mail); tests pass their own to await it. */
   background?: Background;
-  /** Fastify's request log (pino, to stdout); off by default. */
-  logger?: boolean;
 }
 
 export async function createServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -33,8 +32,11 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
 
   const headers = securityHeaders(config);
+  // A service's App carries its pino logger: Fastify logs through it (listening, closing, its own
+  // errors). One line per request only at LOG_LEVEL=debug: access logs belong to the proxy in front.
+  const logger = app.deps.log.logger;
   const options: FastifyServerOptions = {
-    logger: opts.logger ?? false,
+    ...(logger ? { loggerInstance: logger, logController: new LogController({ disableRequestLogging: () => !logger.isLevelEnabled('debug') }) } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
@@ -54,7 +56,8 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
 
   fastify.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
-    if (status >= 500) app.deps.log(`${req.method} ${req.url.split('/').slice(0, 2).join('/')}…: ${errorText(err)}`);
+    const route = `${req.url.split('/').slice(0, 2).join('/')}…`;
+    if (status >= 500) logEvent(app.deps.log, 'error', { method: req.method, route, status }, `${req.method} ${route}: ${errorText(err)}`);
     return sendRefusal(req, reply, pages, refusalForStatus(status));
   });
   fastify.setNotFoundHandler((req, reply) => sendRefusal(req, reply, pages, REFUSALS.notFound));

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyWebhookEvent } from '../inbound/webhook-intake.ts';
 import { constantTimeEqual, readMailgun, readPostmark, type WebhookRead } from '../inbound/webhooks.ts';
+import { logEvent } from '../log.ts';
 import type { RouteDeps } from './deps.ts';
 
 export async function webhookRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -18,12 +19,13 @@ export async function webhookRoutes(fastify: FastifyInstance, deps: RouteDeps): 
   const answer = async (req: FastifyRequest, reply: FastifyReply, source: string, read: WebhookRead) => {
     reply.header('cache-control', 'no-store');
     if (!read.ok) {
-      log(`inbound: ${source} webhook refused (${read.status}) from ${req.ip}: ${read.error}`);
+      logEvent(log, 'warn', { source, status: read.status, clientAddress: req.ip }, `inbound: ${source} webhook refused (${read.status}) from ${req.ip}: ${read.error}`);
       return reply.code(read.status).send({ error: read.error });
     }
     if (!read.event) return reply.send({ ok: true, changed: 'nothing', why: read.why });
     const r = await applyWebhookEvent(read.event, { store, config: app.config, now: app.deps.now(), source });
-    log(`inbound: ${source} ${r.event.kind}${r.event.subscriberId === null ? '' : ` subscriber #${r.event.subscriberId}`}: ${r.recorded ? r.event.outcome : 'seen before, nothing changed'}`);
+    const fields = { source, kind: r.event.kind, subscriberId: r.event.subscriberId, recorded: r.recorded };
+    logEvent(log, 'info', fields, `inbound: ${source} ${r.event.kind}${r.event.subscriberId === null ? '' : ` subscriber #${r.event.subscriberId}`}: ${r.recorded ? r.event.outcome : 'seen before, nothing changed'}`);
     return reply.send({ ok: true, kind: r.event.kind, changed: r.recorded ? r.event.outcome : 'nothing (seen before)' });
   };
 

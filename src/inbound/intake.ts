@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { InboundResult } from '../store/inbound-store.ts';
 import type { Store } from '../store/store.ts';
+import { logEvent, type LineLog } from '../log.ts';
 import { identify } from './identify.ts';
 import { readInboundMessage } from './read-message.ts';
 
@@ -18,7 +19,7 @@ export interface IntakeDeps {
   secret: string;
   store: Store;
   now: () => Date;
-  log: (line: string) => void;
+  log: LineLog;
 }
 
 export type IntakeOutcome = { ok: true; result: InboundResult } | { ok: false; setAsideAt: string; error: string };
@@ -37,7 +38,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     const tmp = path.join(rejectedDir, `.${name}.tmp`);
     await writeFile(tmp, raw);
     await rename(tmp, path.join(rejectedDir, name));
-    deps.log(`inbound: set aside ${path.join(rejectedDir, name)}: ${why}`);
+    logEvent(deps.log, 'warn', { setAsideAt: path.join(rejectedDir, name) }, `inbound: set aside ${path.join(rejectedDir, name)}: ${why}`);
     return path.join(rejectedDir, name);
   }
   return {
@@ -55,7 +56,13 @@ export function createIntake(deps: IntakeDeps): Intake {
       const e = result.event;
       const who = e.subscriberId === null ? '' : ` subscriber #${e.subscriberId}${e.issueId ? ` issue ${e.issueId}` : ''}`;
       const what = result.recorded ? `: ${e.outcome}` : ': seen before, nothing changed';
-      deps.log(`inbound: ${source} ${e.kind}${e.status ? ` ${e.status}` : ''}${who}${what}${e.detail ? ` (${e.detail})` : ''}`);
+      const line = `inbound: ${source} ${e.kind}${e.status ? ` ${e.status}` : ''}${who}${what}`;
+      if (deps.log.logger) {
+        // The detail quotes the message (a recipient's address, say): debug level only.
+        const fields = { source, kind: e.kind, status: e.status, subscriberId: e.subscriberId, issue: e.issueId, recorded: result.recorded };
+        deps.log.logger.info(fields, line);
+        if (e.detail) deps.log.logger.debug({ ...fields, detail: e.detail }, `${line} (${e.detail})`);
+      } else deps.log(`${line}${e.detail ? ` (${e.detail})` : ''}`);
       return { ok: true, result };
     },
   };

@@ -9,6 +9,7 @@
 import cron from 'node-cron';
 import type { App } from '../app.ts';
 import { SudiError } from '../errors.ts';
+import { logEvent, type LineLog } from '../log.ts';
 import { runnerFor } from '../delivery/runner.ts';
 import { runDue, type RunDueReport } from './run-due.ts';
 
@@ -21,7 +22,7 @@ export interface SchedulerOptions {
   expression: string;
   timezone: string;
   tick: (signal: AbortSignal) => Promise<void>;
-  log: (line: string) => void;
+  log: LineLog;
   /** Run one tick right away (catch-up after downtime); default true. */
   catchUp?: boolean;
   cron?: CronLike;
@@ -45,14 +46,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const tickNow = async (): Promise<'ran' | 'skipped'> => {
     if (stopping.signal.aborted) return 'skipped';
     if (running) {
-      opts.log('schedule: the previous tick is still running; this one is skipped');
+      logEvent(opts.log, 'warn', {}, 'schedule: the previous tick is still running; this one is skipped');
       return 'skipped';
     }
     running = (async () => {
       try {
         await opts.tick(stopping.signal);
       } catch (e) {
-        opts.log(`schedule: tick failed: ${(e as Error).message}`);
+        logEvent(opts.log, 'error', { err: e }, `schedule: tick failed: ${(e as Error).message}`);
       }
     })();
     try {
@@ -80,7 +81,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
  * A Send held by a relay outage or a pause is looked at again when that ends (one extra tick,
  * without the rebuild), not only at the next SCHEDULE time: it resumes within one backoff step.
  */
-export function startAppScheduler(app: App, opts: { log: (line: string) => void; cron?: CronLike; catchUp?: boolean }): Scheduler {
+export function startAppScheduler(app: App, opts: { log: LineLog; cron?: CronLike; catchUp?: boolean }): Scheduler {
   let followUp: NodeJS.Timeout | undefined;
   let rebuild = true;
   const scheduler: Scheduler = createScheduler({
@@ -101,10 +102,10 @@ export function startAppScheduler(app: App, opts: { log: (line: string) => void;
         rebuild = false;
         void scheduler.tickNow();
       }, Math.max(0, wakeAt.getTime() - app.deps.now().getTime()));
-      opts.log(`schedule: looking at the held send(s) again at ${wakeAt.toISOString()}`);
+      logEvent(opts.log, 'info', { wakeAt: wakeAt.toISOString() }, `schedule: looking at the held send(s) again at ${wakeAt.toISOString()}`);
     },
   });
-  opts.log(`schedule: "${app.config.schedule}" in ${app.config.tz}: rebuild the site and send due issues`);
+  logEvent(opts.log, 'info', { schedule: app.config.schedule, tz: app.config.tz }, `schedule: "${app.config.schedule}" in ${app.config.tz}: rebuild the site and send due issues`);
   return {
     tickNow: () => scheduler.tickNow(),
     async stop() {
@@ -121,10 +122,22 @@ export function heldUntil(r: RunDueReport): Date | null {
   return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
 }
 
-export function describeTick(r: RunDueReport, log: (line: string) => void): void {
+export function describeTick(r: RunDueReport, log: LineLog): void {
   for (const d of r.delivered) {
     const c = d.report.counts;
-    log(
+    const fields = {
+      issue: d.issueId,
+      send: r.started.includes(d.issueId) ? 'started' : 'resumed',
+      acceptedThisRun: d.report.run.accepted,
+      deliveryStates: c,
+      finished: d.report.finished,
+      nextRetryAt: d.report.nextRetryAt?.toISOString(),
+      pausedUntil: d.report.paused[0]?.until.toISOString(),
+    };
+    logEvent(
+      log,
+      d.report.paused.length > 0 ? 'warn' : 'info',
+      fields,
       `schedule: ${d.issueId}${r.started.includes(d.issueId) ? ' (started)' : ' (resumed)'}: ${d.report.run.accepted} accepted this run; ` +
         `total ${c.accepted} accepted, ${c.deferred} deferred, ${c.failed} failed, ${c.suppressed} suppressed, ${c.unknown} unknown` +
         (d.report.finished ? ', finished' : d.report.nextRetryAt ? `, next retry due ${d.report.nextRetryAt.toISOString()}` : '') +

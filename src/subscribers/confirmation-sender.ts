@@ -21,6 +21,7 @@ import { isDeadLocalOwner, newOwnerId } from '../delivery/lease-owner.ts';
 import type { Transport } from '../delivery/transport.ts';
 import type { ConfirmationOutcome, QueuedConfirmation, Store } from '../store/store.ts';
 import type { MjmlCompile } from '../render/mjml-elsewhere.ts';
+import { logEvent, type LineLog } from '../log.ts';
 import { composeConfirmation } from './confirmation-mail.ts';
 import { confirmUrl } from './links.ts';
 import { CONFIRMATION_INTERVAL_MS } from './subscriptions.ts';
@@ -38,7 +39,7 @@ export interface ConfirmationSenderDeps {
   config: Pick<Config, 'siteUrl' | 'siteTitle' | 'templatesDir' | 'mailFrom' | 'sendConcurrency'>;
   secret: string;
   now: () => Date;
-  log: (line: string) => void;
+  log: LineLog;
   /** Where MJML runs; the server passes a child process so its event loop never waits for it. */
   compile?: MjmlCompile;
 }
@@ -145,13 +146,16 @@ export function startConfirmationSender(deps: ConfirmationSenderDeps): Confirmat
       try {
         sent = await sendDueConfirmations(deps, owner, limit);
       } catch (e) {
-        deps.log(`confirmation mail: ${e instanceof Error ? e.message : String(e)}; trying again in ${RETRY_BASE_MS / 1000} s`);
+        logEvent(deps.log, 'error', { err: e }, `confirmation mail: ${e instanceof Error ? e.message : String(e)}; trying again in ${RETRY_BASE_MS / 1000} s`);
         await sleep(RETRY_BASE_MS);
         continue;
       }
       for (const a of sent) {
-        if (a.outcome === 'retry') deps.log(`confirmation mail to subscriber ${a.subscriberId} deferred (will retry): ${a.response}`);
-        if (a.outcome === 'given-up') deps.log(`confirmation mail to subscriber ${a.subscriberId} given up: ${a.response}`);
+        // The relay's response may quote the address: warn level only, where operators may see it.
+        if (a.outcome === 'retry') logEvent(deps.log, 'warn', { subscriberId: a.subscriberId, outcome: a.outcome, response: a.response }, `confirmation mail to subscriber ${a.subscriberId} deferred (will retry): ${a.response}`);
+        if (a.outcome === 'given-up') logEvent(deps.log, 'error', { subscriberId: a.subscriberId, outcome: a.outcome, response: a.response }, `confirmation mail to subscriber ${a.subscriberId} given up: ${a.response}`);
+        // Success is news for a service's log only; plain line sinks (CLI, tests) stay quiet about it.
+        if (a.outcome === 'done') deps.log.logger?.info({ subscriberId: a.subscriberId, outcome: a.outcome }, `confirmation mail to subscriber ${a.subscriberId}: ${a.response.startsWith('not sent') ? a.response : 'sent'}`);
       }
       if (sent.length > 0 || woken || stopped) continue;
       for (const resolve of idleWaiters.splice(0)) resolve();

@@ -69,6 +69,12 @@ describe.skipIf(!sharedBouncesPresent)(`sudi inbound over SMTP: shared real-worl
     }
     for (const [i, b] of shared.entries()) expect(await p.statusOf(p.sent[i]!.email), b.file).toBe(b.expected);
     expect(stderr).toMatch(/inbound: smtp hard_bounce 5\.1\.1 subscriber #1 issue 2024-04-15: subscriber bounced; delivery failed/);
+    // The server is a service: its stderr is JSON lines with the event's context, and at info
+    // level no bounced recipient's address (the bounce's detail quotes it; that is debug only).
+    const records = stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string } & Record<string, unknown>);
+    expect(records).toContainEqual(expect.objectContaining({ level: 'info', source: 'smtp', kind: 'hard_bounce', status: '5.1.1', subscriberId: 1, issue: '2024-04-15' }));
+    const addresses = p.sent.map((m) => m.email.toLowerCase());
+    expect(records.filter((r) => r.level === 'info' && addresses.some((a) => JSON.stringify(r).toLowerCase().includes(a)))).toEqual([]);
   });
 });
 

@@ -9,13 +9,13 @@ import { withIssuesOption, type CliContext } from '../context.ts';
  * listens and returns a stop function, awaited at shutdown before the Store closes.
  *
  * The delivery engine's scheduler goes here (one line), e.g.:
- *   async (app, _server, ctx) => startScheduler(app, { log: ctx.err }),
+ *   async (app) => startScheduler(app, { log: app.deps.log }),
  */
 export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Promise<(() => Promise<void>) | void>;
 export const ON_STARTED: OnStarted[] = [
-  async (app, _server, ctx) => {
+  async (app) => {
     const { startAppScheduler } = await import('../../schedule/scheduler.ts');
-    const scheduler = startAppScheduler(app, { log: (line) => ctx.err(line) });
+    const scheduler = startAppScheduler(app, { log: app.deps.log });
     return () => scheduler.stop();
   },
 ];
@@ -30,7 +30,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .description('build public/, then serve the archive, feeds and subscription pages on HOST:PORT until stopped')
     .option('--no-build', 'serve PUBLIC_DIR as it is, without building it first')
     .action(async (opts: { issues: string; build: boolean }) =>
-      ctx.withApp(opts, async (app) => {
+      ctx.withApp({ ...opts, service: true }, async (app) => {
         const { config } = app;
         const [{ startServer }, { buildAndWrite }, { loadDkimSigner }, { describeClientAddress }] = await Promise.all([
           import('../../http/server.ts'),

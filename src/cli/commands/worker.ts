@@ -24,12 +24,13 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       }
       const pollMs = pollSeconds * 1000;
       const signal = ctx.shutdownSignal;
-      await ctx.withApp(opts, async (app) => {
-        const [{ issueMessages }, { newOwnerId }, { runDeliveries }, { relayOutageOf }] = await Promise.all([
+      await ctx.withApp({ ...opts, service: true }, async (app) => {
+        const [{ issueMessages }, { newOwnerId }, { runDeliveries }, { relayOutageOf }, { logEvent }] = await Promise.all([
           import('../../delivery/issue-messages.ts'),
           import('../../delivery/lease-owner.ts'),
           import('../../delivery/send-issue.ts'),
           import('../../delivery/relay-outage.ts'),
+          import('../../log.ts'),
         ]);
         // Opened up front: a worker that cannot reach its database should fail at once (and be
         // restarted by systemd or Kubernetes), not idle pretending to work.
@@ -38,7 +39,8 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         const owner = newOwnerId();
         // The engine takes the Store's shared pacer: on PostgreSQL the cap holds for every sender.
         const rateNote = rate > 0 ? `${rate}/s ${store.sharedPacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
-        ctx.err(`worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
+        const log = app.deps.log;
+        logEvent(log, 'info', { worker: owner, store: store.kind, sendRate: rate, leaseSeconds: app.config.leaseSeconds }, `worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
 
         // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
         // worker polling a Send that waits for retries costs a query, not an MJML run.
@@ -58,7 +60,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
             // and are taken over; back off and try again rather than exit.
             failures++;
             const wait = Math.min(pollMs * 2 ** (failures - 1), 60_000);
-            ctx.err(`worker ${owner}: ${(e as Error).message}; trying again in ${(wait / 1000).toFixed(0)} s`);
+            logEvent(log, 'error', { worker: owner, err: e, retryInMs: wait }, `worker ${owner}: ${(e as Error).message}; trying again in ${(wait / 1000).toFixed(0)} s`);
             await sleep(wait, undefined, { signal }).catch(() => {});
             continue;
           }
@@ -66,12 +68,15 @@ export function registerWorker(program: Command, ctx: CliContext): void {
           for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
           const worked = r.attempted + r.suppressed > 0;
           if (worked) {
-            ctx.err(
+            logEvent(
+              log,
+              'info',
+              { worker: owner, issues: report.issueIds, deliveryStates: { accepted: r.accepted, deferred: r.deferred, failed: r.failed, suppressed: r.suppressed, unknown: r.unknown }, durationMs: Math.round(report.durationMs) },
               `worker ${owner}: ${report.issueIds.join(', ')}: ${r.accepted} accepted, ${r.deferred} deferred, ${r.failed} failed, ` +
                 `${r.suppressed} suppressed, ${r.unknown} unknown in ${(report.durationMs / 1000).toFixed(1)} s (${report.rate.toFixed(0)}/s)`,
             );
           }
-          if (report.outage) ctx.err(`worker ${owner}: SMTP relay unreachable: ${report.outage.reason}; next probe at ${report.outage.until.toISOString()}`);
+          if (report.outage) logEvent(log, 'warn', { worker: owner, relayDownUntil: report.outage.until.toISOString() }, `worker ${owner}: SMTP relay unreachable: ${report.outage.reason}; next probe at ${report.outage.until.toISOString()}`);
           if (opts.once && !worked) break;
           // Idle: look again after --poll, or when the relay is due for its next probe (a timer either way).
           if (!worked) await relay.sleep(report.outage ? report.outage.until.getTime() - app.deps.now().getTime() : pollMs, signal);
