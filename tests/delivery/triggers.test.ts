@@ -7,22 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/http/server.ts';
 import { tokenMatches } from '../../src/http/admin-routes.ts';
 import { runnerFor } from '../../src/delivery/runner.ts';
-import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
+import { deliveryProject, sendFinished, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
-import { spawnSudi, type SudiProcess } from '../helpers/sudi-process.ts';
+import { outputOf, spawnSudi } from '../helpers/sudi-process.ts';
 import { freePort } from '../http/web-fixture.ts';
 
 const ISSUE = '2024-04-15';
 
-/** Resolves once the process has written `text` to stdout (an event, whatever the machine's load). */
-function outputOf(p: SudiProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => p.stdout().includes(text) && (p.child.stdout!.off('data', check), resolve());
-    p.child.stdout!.on('data', check);
-    void p.exited.then(() => reject(new Error(`exited before writing ${JSON.stringify(text)}:\n${p.stdout()}\n${p.stderr()}`)));
-    check();
-  });
-}
 const TOKEN = 'admin-token-0123456789abcdef';
 
 let smtp: SmtpCapture;
@@ -62,7 +53,7 @@ it('two `sudi send` processes and POST /admin/send at once: one Send, each Subsc
     await smtp.waitFor(300, 120_000);
     const app = project.app();
     const store = await app.store();
-    while (!(await store.getSend(ISSUE))?.finishedAt) await new Promise((r) => setTimeout(r, 100));
+    await sendFinished(store, ISSUE, 120_000);
     expect((await store.listSends()).map((s) => s.issueId)).toEqual([ISSUE]);
     expect(await store.deliveryCounts(ISSUE)).toMatchObject({ accepted: 300, queued: 0, sending: 0 });
 

@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { addDays } from '../../src/time.ts';
 import type { Lang } from '../../src/model.ts';
+import type { Store } from '../../src/store/store.ts';
 import { tempDir } from './run-cli.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'issues', '2024-04-15.md');
@@ -81,4 +82,16 @@ export async function deliveryProject(opts: { env?: Record<string, string>; issu
   };
   if (opts.issue !== false) await project.writeIssue('2024-04-15');
   return project;
+}
+
+/**
+ * Resolves once the ledger says the Send of `issueId` is finished. Another process records that,
+ * so there is no event to listen to here: the ledger is read every 100 ms, up to `timeoutMs`.
+ */
+export async function sendFinished(store: Store, issueId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await store.getSend(issueId))?.finishedAt) {
+    if (Date.now() > deadline) throw new Error(`the Send of ${issueId} did not finish within ${timeoutMs} ms: ${JSON.stringify(await store.deliveryCounts(issueId))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

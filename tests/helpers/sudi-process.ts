@@ -27,3 +27,13 @@ export function spawnSudi(args: readonly string[], opts: { cwd: string; env: Rec
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
+
+/** Resolves once the process has written `text` to stdout (an event, whatever the machine's load). */
+export function outputOf(p: SudiProcess, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => p.stdout().includes(text) && (p.child.stdout!.off('data', check), resolve());
+    p.child.stdout!.on('data', check);
+    void p.exited.then(() => reject(new Error(`exited before writing ${JSON.stringify(text)}:\n${p.stdout()}\n${p.stderr()}`)));
+    check();
+  });
+}

@@ -6,10 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, logSettings, prettyLine } from '../../src/log.ts';
-import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
+import { deliveryProject, sendFinished, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { runCliCaptured } from '../helpers/run-cli.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
-import { spawnSudi, type SudiProcess } from '../helpers/sudi-process.ts';
+import { outputOf, spawnSudi, type SudiProcess } from '../helpers/sudi-process.ts';
 import { freePort } from './web-fixture.ts';
 
 const ISSUE = '2024-04-15';
@@ -53,14 +53,6 @@ function logged(p: SudiProcess, test: (r: Record) => boolean): Promise<Record> {
   });
 }
 
-function outputOf(p: SudiProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => p.stdout().includes(text) && (p.child.stdout!.off('data', check), resolve());
-    p.child.stdout!.on('data', check);
-    void p.exited.then(() => reject(new Error(`exited before writing ${JSON.stringify(text)}:\n${p.stdout()}\n${p.stderr()}`)));
-    check();
-  });
-}
 
 let smtp: SmtpCapture;
 let project: DeliveryProject;
@@ -99,7 +91,7 @@ describe('sudi serve logs', () => {
       await smtp.waitFor(3, 60_000); // one confirmation, the Issue to both active Subscribers
       const app = project.app();
       const store = await app.store();
-      while (!(await store.getSend(ISSUE))?.finishedAt) await new Promise((r) => setTimeout(r, 100));
+      await sendFinished(store, ISSUE, 120_000);
       await app.close();
     } finally {
       serve.child.kill('SIGTERM');
