@@ -10,27 +10,19 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pages } from './pages.ts';
 import { REFUSALS, refusalPage, sendRefusal, type Refusal } from './respond.ts';
 
+const BY_STATUS: Partial<Record<number, Refusal>> = {
+  404: REFUSALS.notFound,
+  405: REFUSALS.methodNotAllowed,
+  408: REFUSALS.timeout,
+  413: REFUSALS.tooLarge,
+  414: REFUSALS.uriTooLong,
+  415: REFUSALS.unsupportedType,
+  429: REFUSALS.tooMany,
+  431: REFUSALS.headersTooLarge,
+};
+
 export function refusalForStatus(status: number): Refusal {
-  switch (status) {
-    case 404:
-      return REFUSALS.notFound;
-    case 405:
-      return REFUSALS.methodNotAllowed;
-    case 408:
-      return REFUSALS.timeout;
-    case 413:
-      return REFUSALS.tooLarge;
-    case 414:
-      return REFUSALS.uriTooLong;
-    case 415:
-      return REFUSALS.unsupportedType;
-    case 429:
-      return REFUSALS.tooMany;
-    case 431:
-      return REFUSALS.headersTooLarge;
-    default:
-      return status >= 400 && status < 500 ? { ...REFUSALS.badForm, status } : REFUSALS.failed;
-  }
+  return BY_STATUS[status] ?? (status >= 400 && status < 500 ? { ...REFUSALS.badForm, status } : REFUSALS.failed);
 }
 
 /** Fastify's `frameworkErrors`: FST_ERR_BAD_URL (400), FST_ERR_MAX_PARAM_LENGTH (414). */
