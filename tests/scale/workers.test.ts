@@ -51,8 +51,13 @@ afterAll(async () => {
   await project?.cleanup();
 });
 
+/** Each worker's PostgreSQL sessions carry a name of their own, so the test can see when they are gone. */
+const appName = (i: number) => `${schema.schema}-w${i}`;
+
 const startWorkers = () => {
-  const ws = Array.from({ length: WORKERS }, () => spawnSudi(['worker', '--poll', '1'], { cwd: project.dir, env }));
+  const ws = Array.from({ length: WORKERS }, (_, i) =>
+    spawnSudi(['worker', '--poll', '1'], { cwd: project.dir, env: { ...env, DATABASE_URL: `${env.DATABASE_URL}&application_name=${appName(i)}` } }),
+  );
   spawned.push(...ws);
   return ws;
 };
@@ -62,6 +67,16 @@ function byRecipient(from: number) {
   const m = new Map<string, string[]>();
   for (const a of smtp.arrivals.slice(from)) m.set(a.to, [...(m.get(a.to) ?? []), a.messageId ?? '']);
   return m;
+}
+
+async function waitForSessionsGone(applicationName: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await store.pool.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    if (Number(r.rows[0]?.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`the killed worker's PostgreSQL sessions (${applicationName}) were still open after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('sudi worker × 4 on one PostgreSQL', () => {
@@ -100,9 +115,10 @@ describe('sudi worker × 4 on one PostgreSQL', () => {
     await smtp.waitFor(from + Math.floor(N / 3), RUN_TIMEOUT);
     victim.child.kill('SIGKILL');
     expect(await victim.exited).toBe('SIGKILL');
-    // Statements the victim had already sent finish; after that its leases are frozen until they
-    // expire (LEASE_SECONDS=5) or a worker on this host sees the process is gone.
-    await new Promise((r) => setTimeout(r, 300));
+    // Statements the victim had already sent still finish in its server sessions, which end only
+    // when they next read the closed socket; after that its leases are frozen until they expire
+    // (LEASE_SECONDS=5) or a worker on this host sees the process is gone.
+    await waitForSessionsGone(appName(0));
     const inflight = await store.pool.query<{ subscriber_id: number; message_id: string | null }>(
       `SELECT subscriber_id, message_id FROM deliveries WHERE issue_id = $1 AND state = 'sending' AND lease_owner LIKE $2`,
       [issue, `%/${victim.pid}/%`],
