@@ -10,6 +10,8 @@ import type { LineLog } from './log.ts';
 import { loadDkimSigner, type DkimSigner } from './delivery/dkim.ts';
 import { issueMessages, type IssueMessages } from './delivery/issue-messages.ts';
 import type { PersonalAddresses } from './delivery/message.ts';
+import { RelayOutage } from './delivery/relay-outage.ts';
+import { renderCache, type RenderIssue } from './delivery/render-client.ts';
 import { createRunner, type DeliveryRunner } from './delivery/runner.ts';
 import { smtpPoolTransport } from './delivery/smtp-pool.ts';
 import { outboxTransport, type Transport } from './delivery/transport.ts';
@@ -29,12 +31,16 @@ export interface App extends AppDeps {
   store(): Promise<Store>;
   /** SMTP_URL's relay (a pool of connections), else the outbox folder. */
   transport(): Transport;
+  /** The relay's outage state (held, probed, backed off), shared by every delivery loop of this process. */
+  relay(): RelayOutage;
   secret(): Promise<string>;
   /** The DKIM signer when DKIM is configured (its key read and checked once), else undefined. */
   dkim(): Promise<DkimSigner | undefined>;
   /** Each recipient's signed links and return addresses, under the secret. */
   addresses(): Promise<PersonalAddresses>;
-  /** A new render cache of Issue messages (a delivery run makes one unless it is handed one). */
+  /** Renders an Issue's emails in a child process; what was rendered is kept for this App (one per process). */
+  readonly renderIssue: RenderIssue;
+  /** A new cache of Issue messages: each Issue read once, its renderings from renderIssue (a delivery run makes one unless handed one). */
   issueMessages(): IssueMessages;
   /** This process's one delivery runner (one loop per Issue), shared by the scheduler and the server. */
   runner(): DeliveryRunner;
@@ -48,6 +54,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   let dkim: Promise<DkimSigner | undefined> | undefined;
   let addresses: Promise<PersonalAddresses> | undefined;
   let runner: DeliveryRunner | undefined;
+  let relay: RelayOutage | undefined;
   const app: App = {
     config,
     now: deps.now,
@@ -55,6 +62,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     store: () => (store ??= openStore(config.databaseUrl)),
     transport: () =>
       (transport ??= config.smtpUrl ? smtpPoolTransport({ url: config.smtpUrl, connections: config.sendConcurrency }) : outboxTransport(config.outboxDir)),
+    relay: () => (relay ??= new RelayOutage(config.relayRetry)),
     secret: () => (secret ??= resolveSecret(config.secret, config.dataDir, deps.log)),
     dkim() {
       if (!dkim) {
@@ -65,6 +73,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       return dkim;
     },
     addresses: () => (addresses ??= app.secret().then((s) => personalAddresses(config, s))),
+    renderIssue: renderCache(),
     issueMessages: () => issueMessages(app),
     runner: () => (runner ??= createRunner(app)),
     async close() {

@@ -10,7 +10,7 @@ import type { Issue, Lang } from '../model.ts';
 import type { RenderedEmail } from '../render/email.ts';
 import type { DkimSigner } from './dkim.ts';
 import { createMessageFactory, type MessageFactory, type PersonalAddresses } from './message.ts';
-import { renderInWorker } from './render-client.ts';
+import type { RenderIssue } from './render-client.ts';
 
 const LANGS: readonly Lang[] = ['zh', 'en', 'both'];
 
@@ -30,6 +30,8 @@ export interface IssueMessagesDeps {
   dkim(): Promise<DkimSigner | undefined>;
   /** Each recipient's signed links and return addresses. */
   addresses(): Promise<PersonalAddresses>;
+  /** Renders an Issue's emails (in a child process, remembering what it rendered: render-client.ts). */
+  renderIssue: RenderIssue;
 }
 
 export function issueMessages(app: IssueMessagesDeps): IssueMessages {
@@ -40,7 +42,7 @@ export function issueMessages(app: IssueMessagesDeps): IssueMessages {
     let p = renderings.get(issueId);
     if (!p) {
       p = (async () => {
-        const all = await renderInWorker(await issue(issueId), { config: app.config, now: app.now(), langs: LANGS });
+        const all = await app.renderIssue(await issue(issueId), { config: app.config, now: app.now(), langs: LANGS });
         return new Map(all.map((r) => [r.lang, r]));
       })();
       renderings.set(issueId, p);

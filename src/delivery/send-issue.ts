@@ -23,7 +23,7 @@ import { idleScan } from './idle-scan.ts';
 import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
 import { progressTracker, type DeliveryProgress, type StateCounts } from './progress.ts';
-import { relayOutageOf, type Outage } from './relay-outage.ts';
+import type { Outage, RelayOutage } from './relay-outage.ts';
 import type { Transport } from './transport.ts';
 import { logEvent, type LineLog } from '../log.ts';
 
@@ -32,12 +32,14 @@ import { logEvent, type LineLog } from '../log.ts';
  * each part is made there once, the Store and the transport on first use.
  */
 export interface SendDeps {
-  config: Pick<Config, 'sendRate' | 'sendConcurrency' | 'leaseSeconds' | 'relayRetry'>;
+  config: Pick<Config, 'sendRate' | 'sendConcurrency' | 'leaseSeconds'>;
   now: () => Date;
   /** Operator-facing messages (stderr for the CLI, the logger for services). */
   log: LineLog;
   store(): Promise<SendStore>;
   transport(): Transport;
+  /** The relay's outage state in this process, shared by every loop and pass that uses transport(). */
+  relay(): RelayOutage;
   /** A new render cache: a run reads and renders its Issues afresh unless handed one (RunOptions.messages). */
   issueMessages(): IssueMessages;
 }
@@ -59,7 +61,7 @@ export async function startIssueSend(app: Pick<SendDeps, 'store' | 'now'>, issue
 export async function resumePausedSend(app: Omit<SendDeps, 'issueMessages' | 'log'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
   const store = await app.store();
   const lifted = await store.resumeSend(issueId, app.now());
-  const relay = relayOutageOf(app.transport(), app.config.relayRetry);
+  const relay = app.relay();
   if (lifted || relay.current) relay.wake(app.now());
   return lifted;
 }
@@ -137,7 +139,7 @@ export async function runDeliveries(app: SendDeps, opts: RunOptions = {}): Promi
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);
   const leaseMs = opts.leaseMs ?? app.config.leaseSeconds * 1000;
-  const relay = relayOutageOf(transport, app.config.relayRetry);
+  const relay = app.relay();
   const now = () => app.now();
   const started = performance.now();
   const ctx: DeliverContext = {

@@ -25,10 +25,9 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       const pollMs = pollSeconds * 1000;
       const signal = ctx.shutdownSignal;
       await ctx.withApp({ ...opts, service: true }, async (app) => {
-        const [{ newOwnerId }, { runDeliveries }, { relayOutageOf }, { logEvent }] = await Promise.all([
+        const [{ newOwnerId }, { runDeliveries }, { logEvent }] = await Promise.all([
           import('../../delivery/lease-owner.ts'),
           import('../../delivery/send-issue.ts'),
-          import('../../delivery/relay-outage.ts'),
           import('../../log.ts'),
         ]);
         // Opened up front: a worker that cannot reach its database should fail at once (and be
@@ -46,7 +45,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         const messages = app.issueMessages();
         const total = { attempted: 0, notSent: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
         // Shared with every pass: a relay outage is ridden out once (backoff, probe), not found again per pass.
-        const relay = relayOutageOf(app.transport(), app.config.relayRetry);
+        const relay = app.relay();
         const started = performance.now();
         let failures = 0;
         while (!signal.aborted) {
