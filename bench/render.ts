@@ -20,6 +20,7 @@ import type { RenderedEmail } from '../src/render/email.ts';
 import { encodedSizes, formatKb } from '../src/render/email-size.ts';
 import { composeMessage } from '../src/delivery/compose.ts';
 import { createMessageFactory } from '../src/delivery/message.ts';
+import { personalAddresses } from '../src/personal-links.ts';
 import { splicedBody } from '../src/delivery/spliced-body.ts';
 import { chooseTransferEncoding, emailSizes, personalize, renderEmail } from '../src/render/email.ts';
 import { personalParts, slotValues } from '../src/render/personalize.ts';
@@ -95,7 +96,7 @@ export async function run(): Promise<string[]> {
     return median(batches);
   };
   // Where personalization runs in production: the message factory, as a send uses it.
-  const factory = createMessageFactory(rendered, { config, secret: SECRET });
+  const factory = createMessageFactory(rendered, { config, secret: SECRET, addresses: personalAddresses(config, SECRET) });
   const buildUs = perMessage((n) => {
     const m = factory.build({ subscriberId: n + 1, email: `reader${n}@example.org` }, { now: NOW });
     return (m.raw as Buffer[]).length;

@@ -4,20 +4,23 @@
  * (the relay down, the sender stopping, its Send paused meanwhile) is put back without counting as
  * an attempt; only a handover is an attempt.
  */
-import type { App } from '../app.ts';
-import type { ClaimedDelivery, DeliveryState, Store } from '../store/store.ts';
+import type { LineLog } from '../log.ts';
+import type { ClaimedDelivery, DeliveryState, LedgerStore, Store, SubscriberStore } from '../store/store.ts';
 import { classify, decide, type DeliveryPolicy } from './classify.ts';
 import type { IssueMessages } from './issue-messages.ts';
 import type { RelayOutage } from './relay-outage.ts';
 import type { SendResult, Transport } from './transport.ts';
+
+/** What the engine asks of the Store: the ledger, each Subscriber's status right before sending, and the fleet's pacer. */
+export type SendStore = LedgerStore & Pick<SubscriberStore, 'getSubscriber' | 'setSubscriberStatus'> & Pick<Store, 'sharedPacer'>;
 
 export type RunCounts = { attempted: number; notSent: number } & Record<'accepted' | 'deferred' | 'failed' | 'suppressed' | 'unknown', number>;
 
 export const emptyRunCounts = (): RunCounts => ({ attempted: 0, notSent: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 });
 
 export interface DeliverContext {
-  app: App;
-  store: Store;
+  log: LineLog;
+  store: SendStore;
   transport: Transport;
   messages: IssueMessages;
   policy: DeliveryPolicy;
@@ -37,7 +40,7 @@ export const releasedState = (previous: DeliveryState): 'queued' | 'deferred' | 
 export const describeFailure = (r: SendResult) => `${r.response}${r.errorCode ? ` (${r.errorCode} at ${r.stage ?? 'connect'})` : ''}`;
 
 export function deliverer(ctx: DeliverContext) {
-  const { app, store, transport, messages, policy, owner, signal, relay, now, run } = ctx;
+  const { log, store, transport, messages, policy, owner, signal, relay, now, run } = ctx;
   /** Policy pauses this run set per Issue (count and end), so a burst of 5.7.x replies pauses once. */
   const pauses = new Map<string, { count: number; until: number }>();
   const warned = new Set<string>();
@@ -45,7 +48,7 @@ export function deliverer(ctx: DeliverContext) {
 
   const record = async (d: ClaimedDelivery, state: Exclude<DeliveryState, 'queued' | 'sending'>, o: { code?: number | null; response?: string | null; nextAttemptAt?: Date | null }) => {
     const ok = await store.recordOutcome(d.issueId, d.subscriberId, { owner, state, now: now(), ...o });
-    if (!ok) app.deps.log(`delivery ${d.issueId}/${d.subscriberId}: lease lost before the outcome (${state}) was recorded; another sender took it over`);
+    if (!ok) log(`delivery ${d.issueId}/${d.subscriberId}: lease lost before the outcome (${state}) was recorded; another sender took it over`);
     run[state]++;
   };
 
@@ -73,7 +76,7 @@ export function deliverer(ctx: DeliverContext) {
       // The Issue cannot be built (file gone or invalid): put the row back and pause its Send.
       const until = new Date(now().getTime() + policy.maxPauseMs);
       const why = `issue ${d.issueId} cannot be built: ${(e as Error).message}`;
-      if (!warned.has(d.issueId)) app.deps.log(`${why}; its Send is paused until ${until.toISOString()}`);
+      if (!warned.has(d.issueId)) log(`${why}; its Send is paused until ${until.toISOString()}`);
       warned.add(d.issueId);
       await store.pauseSend(d.issueId, until, why);
       return release(d, until);
@@ -100,7 +103,7 @@ export function deliverer(ctx: DeliverContext) {
     if (verdict.kind === 'outage') {
       // No session at all: the relay is down for everyone, and this was no attempt of this row.
       const { outage, started } = relay.report(describeFailure(result), now());
-      if (started) app.deps.log(`SMTP relay unreachable: ${outage.reason}; holding every message and probing it again at ${outage.until.toISOString()}`);
+      if (started) log(`SMTP relay unreachable: ${outage.reason}; holding every message and probing it again at ${outage.until.toISOString()}`);
       return release(d);
     }
     run.attempted++;
@@ -112,7 +115,7 @@ export function deliverer(ctx: DeliverContext) {
       const until = new Date(t.getTime() + decision.pauseMs);
       pauses.set(d.issueId, { count: pause.count + 1, until: until.getTime() });
       await store.pauseSend(d.issueId, until, result.response);
-      app.deps.log(`send of ${d.issueId} paused until ${until.toISOString()}: ${result.response}`);
+      log(`send of ${d.issueId} paused until ${until.toISOString()}: ${result.response}`);
     }
     const response = decision.note ? `${result.response} (${decision.note})` : result.response;
     await record(d, decision.state, { code: result.code, response, nextAttemptAt: decision.nextAttemptAt });

@@ -3,11 +3,12 @@
  * the subject, the size of a real message as it goes on the wire, and every problem found on the
  * way, without touching the ledger.
  */
-import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
 import type { Issue, Lang } from '../model.ts';
 import { emailSizes, formatKb, SIZE_WARN_BYTES } from '../render/email-size.ts';
-import type { DeliveryState } from '../store/store.ts';
-import { issueMessages } from './issue-messages.ts';
+import type { DeliveryState, LedgerStore, SubscriberStore } from '../store/store.ts';
+import type { IssueMessages } from './issue-messages.ts';
+import type { Transport } from './transport.ts';
 
 export interface DryRunManifest {
   issue: Issue;
@@ -22,9 +23,18 @@ export interface DryRunManifest {
   notes: string[];
 }
 
-export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunManifest> {
+/** What a dry run reads; the composition root (app.ts) provides it. */
+export interface DryRunDeps {
+  config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'siteUrl'>;
+  now: () => Date;
+  store(): Promise<Pick<SubscriberStore, 'listSubscribers'> & Pick<LedgerStore, 'getSend' | 'deliveryCounts'>>;
+  transport(): Pick<Transport, 'description'>;
+  issueMessages(): IssueMessages;
+}
+
+export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<DryRunManifest> {
   const store = await app.store();
-  const now = app.deps.now();
+  const now = app.now();
   const problems: string[] = [];
   const notes: string[] = [];
   const byLang: Record<Lang, number> = { zh: 0, en: 0, both: 0 };
@@ -50,7 +60,7 @@ export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunMani
 
   const messages: DryRunManifest['messages'] = [];
   let subject: string | null = null;
-  const factories = issueMessages(app);
+  const factories = app.issueMessages();
   for (const lang of ['zh', 'en', 'both'] as Lang[]) {
     if (byLang[lang] === 0 && !(total === 0 && lang === 'both')) continue;
     try {

@@ -3,7 +3,7 @@
  * settle the leases of sending processes on this host that are gone (after kill -9 a rerun need
  * not wait for their leases to expire), and work out when something becomes due next.
  */
-import type { Store } from '../store/store.ts';
+import type { LedgerStore } from '../store/store.ts';
 import { isDeadLocalOwner } from './lease-owner.ts';
 
 /** How often to look again while other senders hold leases on the last rows. */
@@ -19,7 +19,7 @@ export interface IdleScan {
   nextWake: number | null;
 }
 
-export async function idleScan(store: Store, issueIds: Iterable<string>, owner: string, now: () => Date): Promise<IdleScan> {
+export async function idleScan(store: LedgerStore, issueIds: Iterable<string>, owner: string, now: () => Date): Promise<IdleScan> {
   let settled = 0;
   let nextWake: number | null = null;
   for (const issueId of issueIds) {

@@ -4,13 +4,13 @@
  * never holds MJML's memory: see render-client.ts and render-child.ts), then every message of a
  * language is spliced from the same pre-encoded parts.
  */
-import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
 import { findIssue } from '../content/load-issues.ts';
 import type { Issue, Lang } from '../model.ts';
 import type { RenderedEmail } from '../render/email.ts';
-import { loadDkimSigner, type DkimSigner } from './dkim.ts';
-import { createMessageFactory, type MessageFactory } from './message.ts';
-import { renderInWorker } from './render-client.ts';
+import type { DkimSigner } from './dkim.ts';
+import { createMessageFactory, type MessageFactory, type PersonalAddresses } from './message.ts';
+import type { RenderIssue } from './render-client.ts';
 
 const LANGS: readonly Lang[] = ['zh', 'en', 'both'];
 
@@ -21,7 +21,20 @@ export interface IssueMessages {
   factory(issueId: string, lang: Lang): Promise<MessageFactory>;
 }
 
-export function issueMessages(app: App): IssueMessages {
+/** What the render cache needs, declared here and provided by the composition root (app.ts). */
+export interface IssueMessagesDeps {
+  config: Config;
+  now: () => Date;
+  secret(): Promise<string>;
+  /** The DKIM signer (undefined: DKIM is off), made once by the composition root. */
+  dkim(): Promise<DkimSigner | undefined>;
+  /** Each recipient's signed links and return addresses. */
+  addresses(): Promise<PersonalAddresses>;
+  /** Renders an Issue's emails (in a child process, remembering what it rendered: render-client.ts). */
+  renderIssue: RenderIssue;
+}
+
+export function issueMessages(app: IssueMessagesDeps): IssueMessages {
   const issues = new Map<string, Promise<Issue>>();
   const factories = new Map<string, Promise<MessageFactory>>();
   const renderings = new Map<string, Promise<Map<Lang, RenderedEmail>>>();
@@ -29,7 +42,7 @@ export function issueMessages(app: App): IssueMessages {
     let p = renderings.get(issueId);
     if (!p) {
       p = (async () => {
-        const all = await renderInWorker(await issue(issueId), { config: app.config, now: app.deps.now(), langs: LANGS });
+        const all = await app.renderIssue(await issue(issueId), { config: app.config, now: app.now(), langs: LANGS });
         return new Map(all.map((r) => [r.lang, r]));
       })();
       renderings.set(issueId, p);
@@ -37,8 +50,6 @@ export function issueMessages(app: App): IssueMessages {
     }
     return p;
   };
-  let dkim: Promise<DkimSigner | undefined> | undefined;
-
   const issue = (id: string) => {
     let p = issues.get(id);
     if (!p) {
@@ -58,9 +69,9 @@ export function issueMessages(app: App): IssueMessages {
       let p = factories.get(key);
       if (!p) {
         p = (async () => {
-          dkim ??= app.config.dkim ? loadDkimSigner(app.config.dkim) : Promise.resolve(undefined);
           const r = (await rendered(issueId)).get(lang)!;
-          return createMessageFactory(r, { config: app.config, secret: await app.secret(), dkim: await dkim });
+          const [secret, addresses, dkim] = await Promise.all([app.secret(), app.addresses(), app.dkim()]);
+          return createMessageFactory(r, { config: app.config, secret, addresses, dkim });
         })();
         factories.set(key, p);
         p.catch(() => factories.delete(key));

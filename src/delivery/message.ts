@@ -20,9 +20,6 @@ import type { Lang } from '../model.ts';
 import type { RenderedEmail } from '../render/email.ts';
 import { chooseTransferEncoding } from '../render/email-size.ts';
 import { personalParts, slotValues } from '../render/personalize.ts';
-import { preferencesUrl, unsubscribeUrl } from '../subscribers/links.ts';
-import { signToken, type SubscriberRef } from '../subscribers/tokens.ts';
-import { unsubscribeAddress, verpAddress } from '../inbound/addresses.ts';
 import type { DkimSigner, HeaderLine } from './dkim.ts';
 import { splicedBody, type SplicedBody } from './spliced-body.ts';
 import type { OutgoingMessage } from './transport.ts';
@@ -42,9 +39,25 @@ export interface MessageFactory {
   build(to: Recipient, opts: { now: Date; messageId?: string }): OutgoingMessage;
 }
 
+/**
+ * A recipient's signed addresses in a message. Declared here, made by the composition root from
+ * subscribers/links.ts and inbound/addresses.ts (src/personal-links.ts): the message builder
+ * depends on neither.
+ */
+export interface PersonalAddresses {
+  /** The HTTPS one-click unsubscribe URL (RFC 8058), also in the body. */
+  unsubscribeUrl(to: Recipient): string;
+  preferencesUrl(to: Recipient): string;
+  /** The signed `mailto:` unsubscribe address at the bounce domain. */
+  unsubscribeAddress(bounceDomain: string, to: Recipient): string;
+  /** The signed VERP envelope sender of this Delivery at the bounce domain. */
+  verpAddress(bounceDomain: string, issueId: string, to: Recipient): string;
+}
+
 export interface MessageFactoryOptions {
-  config: Pick<Config, 'siteUrl' | 'mailFrom' | 'listId'> & Partial<Pick<Config, 'bounceDomain'>>;
+  config: Pick<Config, 'mailFrom' | 'listId'> & Partial<Pick<Config, 'bounceDomain'>>;
   secret: string;
+  addresses: PersonalAddresses;
   dkim?: DkimSigner;
 }
 
@@ -83,28 +96,8 @@ const encodeText = (s: string): string => (/[^\x20-\x7e]|=\?/.test(s) ? libmime.
 const fold = (line: string) => libmime.foldLines(line, 76).replace(/\r?\n/g, '\r\n');
 const foldIfLong = (line: string) => (line.length <= 76 ? line : fold(line));
 
-/**
- * The unsubscribe and preferences URLs of subscribers/links.ts, made without a URL parse per
- * message: the base is resolved once and the token appended. Checked once against links.ts, and
- * links.ts itself is used if the two ever disagree.
- */
-function personalLinks(config: Pick<Config, 'siteUrl'>, secret: string) {
-  const stable = new Date(0);
-  const base = (route: string) => new URL(`${route}/`, config.siteUrl).href;
-  const [unsubBase, prefsBase] = [base('unsubscribe'), base('preferences')];
-  const fast = {
-    unsubscribe: (r: SubscriberRef) => unsubBase + signToken(secret, 'unsubscribe', r, stable),
-    preferences: (r: SubscriberRef) => prefsBase + signToken(secret, 'preferences', r, stable),
-  };
-  const probe = { subscriberId: 123456, email: 'probe@example.org' };
-  const same = fast.unsubscribe(probe) === unsubscribeUrl(config, secret, probe) && fast.preferences(probe) === preferencesUrl(config, secret, probe);
-  return same
-    ? fast
-    : { unsubscribe: (r: SubscriberRef) => unsubscribeUrl(config, secret, r), preferences: (r: SubscriberRef) => preferencesUrl(config, secret, r) };
-}
-
 export function createMessageFactory(rendered: RenderedEmail, opts: MessageFactoryOptions): MessageFactory {
-  const { config, secret, dkim } = opts;
+  const { config, secret, addresses, dkim } = opts;
   const from = parseMailFrom(config.mailFrom);
   const domain = from.address.split('@')[1]!;
   const listIdMatch = /^(.*?)\s*<([^<>\s]+)>\s*$/.exec(config.listId);
@@ -139,7 +132,6 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
   const htmlHead = partHead('text/html', htmlBody.encoding);
   const closing = Buffer.from(`--${boundary}--\r\n`, 'latin1');
 
-  const links = personalLinks(config, secret);
   let dateSecond = -1;
   let dateLine = '';
 
@@ -150,8 +142,8 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
     envelopeFrom: from.address,
     build(to, { now, messageId }) {
       const ref = { subscriberId: to.subscriberId, email: to.email };
-      const unsub = links.unsubscribe(ref);
-      const prefs = links.preferences(ref);
+      const unsub = addresses.unsubscribeUrl(ref);
+      const prefs = addresses.preferencesUrl(ref);
       const values = slotValues(parts, { unsubscribeUrl: unsub, preferencesUrl: prefs });
       const id = messageId ?? messageIdFor(secret, rendered.issueId, to.subscriberId, domain);
       const second = Math.floor(now.getTime() / 1000);
@@ -165,7 +157,7 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
         { key: 'message-id', line: `Message-ID: ${id}` },
         trailingHeaders[0]!,
         // Each URL on its own continuation line (a URL cannot be folded inside).
-        { key: 'list-unsubscribe', line: `List-Unsubscribe:\r\n <${unsub}>,\r\n <mailto:${unsubscribeAddress(secret, bounceDomain, { id: to.subscriberId, email: to.email })}?subject=unsubscribe>` },
+        { key: 'list-unsubscribe', line: `List-Unsubscribe:\r\n <${unsub}>,\r\n <mailto:${addresses.unsubscribeAddress(bounceDomain, ref)}?subject=unsubscribe>` },
         ...trailingHeaders.slice(1),
       ];
 
@@ -179,7 +171,7 @@ export function createMessageFactory(rendered: RenderedEmail, opts: MessageFacto
       if (dkim) head += `${dkim.sign(headers, body)}\r\n`;
       for (const h of headers) head += `${h.line}\r\n`;
       head += '\r\n';
-      const envelopeFrom = verpAddress(secret, bounceDomain, rendered.issueId, to.subscriberId);
+      const envelopeFrom = addresses.verpAddress(bounceDomain, rendered.issueId, ref);
       return { from: envelopeFrom, to: to.email, messageId: id, raw: [Buffer.from(head, 'utf8'), ...body] };
     },
   };

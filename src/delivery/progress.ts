@@ -4,12 +4,21 @@
  * tally: rows other senders handle, rows a claim suppressed and rows put back unsent all show as
  * the ledger has them, so the bar's done count is exactly accepted + failed + suppressed + unknown.
  */
-import type { Store } from '../store/store.ts';
-import type { DeliveryProgress } from './send-issue.ts';
+import type { DeliveryState, LedgerStore } from '../store/store.ts';
+
+export type StateCounts = Record<DeliveryState, number>;
+
+export interface DeliveryProgress {
+  issueId: string;
+  total: number;
+  counts: StateCounts;
+  /** Messages accepted per second in this run so far. */
+  rate: number;
+}
 
 export const PROGRESS_INTERVAL_MS = 1000;
 
-export async function progressTracker(store: Store, issueId: string, emit: (p: DeliveryProgress) => void, rate: () => number) {
+export async function progressTracker(store: LedgerStore, issueId: string, emit: (p: DeliveryProgress) => void, rate: () => number) {
   let reading: Promise<void> | null = null;
   const read = () =>
     (reading ??= (async () => {

@@ -6,11 +6,11 @@
  * one connection before it claims again. Each failed probe doubles the step up to a cap, so the
  * sender resumes within one step of the relay coming back, and never more than the cap after.
  *
- * One per Transport (one relay) and process: every loop of a process (the scheduler's, the HTTP
- * trigger's, each pass of `sudi worker`) shares it, so an outage is not rediscovered per loop and
- * its doubling carries across passes. Waiting is a timer; an operator's explicit send wakes it.
+ * One per Transport (one relay) and process, made beside it by the composition root (app.ts):
+ * every loop of a process (the scheduler's, the HTTP trigger's, each pass of `sudi worker`)
+ * shares it, so an outage is not rediscovered per loop and its doubling carries across passes.
+ * Waiting is a timer; an operator's explicit send wakes it.
  */
-import type { Transport } from './transport.ts';
 
 export interface OutagePolicy {
   /** Wait after the relay was first found down, before the first probe. */
@@ -18,8 +18,6 @@ export interface OutagePolicy {
   /** The wait doubles after each failed probe, up to this. */
   maxMs: number;
 }
-
-export const DEFAULT_OUTAGE_POLICY: OutagePolicy = { baseMs: 30_000, maxMs: 300_000 };
 
 /** How long to wait before the next probe after `failedProbes` failed probes in this outage (pure). */
 export function outageStepMs(failedProbes: number, policy: OutagePolicy): number {
@@ -96,14 +94,3 @@ export class RelayOutage {
   }
 }
 
-const outages = new WeakMap<Transport, RelayOutage>();
-
-/** The outage state of this relay in this process (created on first use). */
-export function relayOutageOf(transport: Transport, policy: OutagePolicy = DEFAULT_OUTAGE_POLICY): RelayOutage {
-  let o = outages.get(transport);
-  if (!o) {
-    o = new RelayOutage(policy);
-    outages.set(transport, o);
-  }
-  return o;
-}

@@ -13,28 +13,33 @@ import type { RenderedEmail } from '../render/email.ts';
 
 type Reply = { ok: true; rendered: RenderedEmail[] } | { ok: false; error: { message: string; code?: string; problems: string[] } };
 
-/**
- * Renderings already made by this process (a server renders an Issue once, not on every tick or
- * trigger). Rendering is a pure function of the issue, the configuration and the day (the footer
- * shows the year), so that is the key.
- */
-const cache = new Map<string, Promise<RenderedEmail[]>>();
+export type RenderIssue = (issue: Issue, opts: { config: Config; now: Date; langs: readonly Lang[] }) => Promise<RenderedEmail[]>;
+
 const CACHE_SIZE = 16;
 
-export function renderInWorker(issue: Issue, opts: { config: Config; now: Date; langs: readonly Lang[] }): Promise<RenderedEmail[]> {
-  // Only what renderEmail reads (RenderEmailOptions['config']); the issue's file name is not rendered.
-  const { siteUrl, siteTitle, siteAuthor, templatesDir } = opts.config;
-  const key = createHash('sha256')
-    .update(JSON.stringify([{ ...issue, source: '' }, siteUrl, siteTitle, siteAuthor, templatesDir, opts.now.toISOString().slice(0, 10), opts.langs]))
-    .digest('base64');
-  let p = cache.get(key);
-  if (!p) {
-    p = renderElsewhere(issue, opts);
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  }
-  return p;
+/**
+ * Renders in a child process, keeping the renderings already made (a server renders an Issue once,
+ * not on every tick or trigger). Rendering is a pure function of the issue, the configuration and
+ * the day (the footer shows the year), so that is the key. The composition root (app.ts) makes one
+ * per process and hands it to every render cache of Issue messages (issue-messages.ts).
+ */
+export function renderCache(): RenderIssue {
+  const cache = new Map<string, Promise<RenderedEmail[]>>();
+  return (issue, opts) => {
+    // Only what renderEmail reads (RenderEmailOptions['config']); the issue's file name is not rendered.
+    const { siteUrl, siteTitle, siteAuthor, templatesDir } = opts.config;
+    const key = createHash('sha256')
+      .update(JSON.stringify([{ ...issue, source: '' }, siteUrl, siteTitle, siteAuthor, templatesDir, opts.now.toISOString().slice(0, 10), opts.langs]))
+      .digest('base64');
+    let p = cache.get(key);
+    if (!p) {
+      p = renderElsewhere(issue, opts);
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
+      if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    return p;
+  };
 }
 
 async function renderElsewhere(issue: Issue, opts: { config: Config; now: Date; langs: readonly Lang[] }): Promise<RenderedEmail[]> {

@@ -4,10 +4,9 @@
  * other processes can never start a second one; this registry only keeps one process from running
  * two loops over the same Send and lets the web server answer "already running" (409).
  */
-import type { App } from '../app.ts';
 import type { Issue } from '../model.ts';
 import type { Send, SendTrigger } from '../store/store.ts';
-import { emptyCounts, resumePausedSend, runDeliveries, startIssueSend, type DeliveryReport, type RunOptions, type StateCounts } from './send-issue.ts';
+import { emptyCounts, resumePausedSend, runDeliveries, startIssueSend, type DeliveryReport, type RunOptions, type SendDeps, type StateCounts } from './send-issue.ts';
 
 export interface SendStatus {
   issueId: string;
@@ -40,19 +39,8 @@ export interface DeliveryRunner {
   stop(): Promise<void>;
 }
 
-const runners = new WeakMap<App, DeliveryRunner>();
-
-/** The one runner of this App (the composition root builds everything else; this is per process). */
-export function runnerFor(app: App): DeliveryRunner {
-  let r = runners.get(app);
-  if (!r) {
-    r = createRunner(app);
-    runners.set(app, r);
-  }
-  return r;
-}
-
-function createRunner(app: App): DeliveryRunner {
+/** The runner of a process: the composition root (app.ts) makes one and hands it to the scheduler and the server. */
+export function createRunner(app: SendDeps): DeliveryRunner {
   const loops = new Map<string, Promise<DeliveryReport>>();
   const stopping = new AbortController();
 
@@ -75,7 +63,7 @@ function createRunner(app: App): DeliveryRunner {
         (e) => {
           loops.delete(issue.id);
           // A refused start (a draft) is reported to the caller below; anything later is logged here.
-          void starting.then(() => app.deps.log(`send of ${issue.id} stopped with an error: ${(e as Error).message}`), () => {});
+          void starting.then(() => app.log(`send of ${issue.id} stopped with an error: ${(e as Error).message}`), () => {});
         },
       );
       const started = await starting;

@@ -11,27 +11,46 @@
  * Message-ID. When the relay cannot be reached the loop holds everything and rides the outage out
  * (relay-outage.ts); every wait is a timer, bounded by `retryWaitMs`.
  */
-import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
-import { DELIVERY_STATES, type ClaimedDelivery, type DeliveryState, type Send, type SendTrigger } from '../store/store.ts';
+import { DELIVERY_STATES, type ClaimedDelivery, type Send, type SendTrigger } from '../store/store.ts';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
-import { deliverer, describeFailure, emptyRunCounts, type DeliverContext, type RunCounts } from './deliver-one.ts';
-import { issueMessages, type IssueMessages } from './issue-messages.ts';
+import { deliverer, describeFailure, emptyRunCounts, type DeliverContext, type RunCounts, type SendStore } from './deliver-one.ts';
+import type { IssueMessages } from './issue-messages.ts';
+export type { SendStore } from './deliver-one.ts';
 import { idleScan } from './idle-scan.ts';
 import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
-import { progressTracker } from './progress.ts';
-import { relayOutageOf, type Outage } from './relay-outage.ts';
-import { logEvent } from '../log.ts';
+import { progressTracker, type DeliveryProgress, type StateCounts } from './progress.ts';
+import type { Outage, RelayOutage } from './relay-outage.ts';
+import type { Transport } from './transport.ts';
+import { logEvent, type LineLog } from '../log.ts';
+
+/**
+ * What the delivery engine needs, declared here and provided by the composition root (app.ts):
+ * each part is made there once, the Store and the transport on first use.
+ */
+export interface SendDeps {
+  config: Pick<Config, 'sendRate' | 'sendConcurrency' | 'leaseSeconds'>;
+  now: () => Date;
+  /** Operator-facing messages (stderr for the CLI, the logger for services). */
+  log: LineLog;
+  store(): Promise<SendStore>;
+  transport(): Transport;
+  /** The relay's outage state in this process, shared by every loop and pass that uses transport(). */
+  relay(): RelayOutage;
+  /** A new render cache: a run reads and renders its Issues afresh unless handed one (RunOptions.messages). */
+  issueMessages(): IssueMessages;
+}
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
-export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
+export async function startIssueSend(app: Pick<SendDeps, 'store' | 'now'>, issue: Issue, trigger: SendTrigger): Promise<{ send: Send; created: boolean }> {
   if (issue.status !== 'ready') {
     throw new SudiError('E_USAGE', `issue ${issue.id} is a draft (${issue.source}: status: draft); set status: ready to send it`);
   }
   const store = await app.store();
-  return store.startSend(issue.id, { trigger, now: app.deps.now() });
+  return store.startSend(issue.id, { trigger, now: app.now() });
 }
 
 /**
@@ -39,23 +58,15 @@ export async function startIssueSend(app: App, issue: Issue, trigger: SendTrigge
  * deferred Deliveries due now), and a loop of this process waiting out a pause or a relay outage
  * probes right away. Returns the pause that was lifted, null if the Send was not paused.
  */
-export async function resumePausedSend(app: App, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
+export async function resumePausedSend(app: Omit<SendDeps, 'issueMessages' | 'log'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
   const store = await app.store();
-  const lifted = await store.resumeSend(issueId, app.deps.now());
-  const relay = relayOutageOf(app.transport(), app.config.relayRetry);
-  if (lifted || relay.current) relay.wake(app.deps.now());
+  const lifted = await store.resumeSend(issueId, app.now());
+  const relay = app.relay();
+  if (lifted || relay.current) relay.wake(app.now());
   return lifted;
 }
 
-export type StateCounts = Record<DeliveryState, number>;
-
-export interface DeliveryProgress {
-  issueId: string;
-  total: number;
-  counts: StateCounts;
-  /** Messages accepted per second in this run so far. */
-  rate: number;
-}
+export type { DeliveryProgress, StateCounts } from './progress.ts';
 
 export interface RunOptions {
   /** Only this Issue's Send; undefined = every unfinished Send. */
@@ -120,19 +131,19 @@ const LANGS = ['zh', 'en', 'both'] as const;
 /** The least wait when rows are due but none could be claimed twice in a row. */
 const RECHECK_MS = 250;
 
-export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<DeliveryReport> {
+export async function runDeliveries(app: SendDeps, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
   const transport = app.transport();
-  const messages = opts.messages ?? issueMessages(app);
+  const messages = opts.messages ?? app.issueMessages();
   const signal = opts.signal ?? new AbortController().signal;
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);
   const leaseMs = opts.leaseMs ?? app.config.leaseSeconds * 1000;
-  const relay = relayOutageOf(transport, app.config.relayRetry);
-  const now = () => app.deps.now();
+  const relay = app.relay();
+  const now = () => app.now();
   const started = performance.now();
   const ctx: DeliverContext = {
-    app,
+    log: app.log,
     store,
     transport,
     messages,
@@ -165,7 +176,7 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
   /** When nothing is claimable: finish Sends, settle leases of dead local senders, find the next wake-up. */
   const idle = async () => {
     const r = await idleScan(store, touched, owner, now);
-    if (r.settled > 0) app.deps.log(`settled ${r.settled} lease(s) of sending processes that are gone; resending those once with the same Message-ID`);
+    if (r.settled > 0) app.log(`settled ${r.settled} lease(s) of sending processes that are gone; resending those once with the same Message-ID`);
     return r;
   };
 
@@ -183,11 +194,11 @@ export async function runDeliveries(app: App, opts: RunOptions = {}): Promise<De
       const failed = (await transport.probe?.()) ?? null;
       if (!failed) {
         relay.end();
-        logEvent(app.deps.log, 'info', { relayDownSince: o.since.toISOString() }, `SMTP relay reachable again (down since ${o.since.toISOString()}); resuming`);
+        logEvent(app.log, 'info', { relayDownSince: o.since.toISOString() }, `SMTP relay reachable again (down since ${o.since.toISOString()}); resuming`);
         return true;
       }
       const next = relay.probeFailed(describeFailure(failed), now());
-      app.deps.log(`SMTP relay still unreachable: ${next.reason}; probing again at ${next.until.toISOString()}`);
+      app.log(`SMTP relay still unreachable: ${next.reason}; probing again at ${next.until.toISOString()}`);
     }
     return true;
   };

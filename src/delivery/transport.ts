@@ -1,12 +1,10 @@
 /**
  * Where messages go: an SMTP relay (nodemailer SMTPConnections, pooled in smtp-pool.ts) or the outbox folder (`.eml` files, the
- * embedded default when SMTP_URL is unset). Messages arrive fully built (raw RFC 5322 bytes plus
- * the envelope), so the transport never re-encodes anything and costs the same for every recipient.
+ * embedded default when SMTP_URL is unset); the composition root (app.ts) picks one. Messages arrive fully built (raw RFC 5322
+ * bytes plus the envelope), so the transport never re-encodes anything and costs the same for every recipient.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config.ts';
-import { smtpPoolTransport } from './smtp-pool.ts';
 
 export interface OutgoingMessage {
   /** Envelope sender (MAIL FROM) and the one recipient (RCPT TO): one recipient per message. */
@@ -64,12 +62,6 @@ export interface Transport {
    */
   probe?(): Promise<SendResult | null>;
   close(): Promise<void>;
-}
-
-export function createTransport(config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'sendConcurrency' | 'sendRate'>): Transport {
-  return config.smtpUrl
-    ? smtpPoolTransport({ url: config.smtpUrl, connections: config.sendConcurrency })
-    : outboxTransport(config.outboxDir);
 }
 
 /** Writes each message as `<outbox>/<time>-<message-id>.eml` (temp file + rename: never half a file). */

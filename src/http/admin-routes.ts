@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findIssue } from '../content/load-issues.ts';
-import { runnerFor, type SendStatus } from '../delivery/runner.ts';
+import type { SendStatus } from '../delivery/runner.ts';
 import { isSudiError } from '../errors.ts';
 import { logEvent } from '../log.ts';
 import type { RouteDeps } from './deps.ts';
@@ -55,7 +55,7 @@ function statusBody(s: SendStatus) {
 export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app } = deps;
   const token = app.config.adminToken;
-  const runner = runnerFor(app);
+  const runner = app.runner();
   // Background sends stop claiming at shutdown and finish the messages in flight.
   fastify.addHook('onClose', () => runner.stop());
 
@@ -77,12 +77,12 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
       const after = await failedTokens(req);
       const what = `${auth ? 'wrong' : 'missing'} bearer token on POST /admin/send from ${req.ip}`;
       if (!after.isAllowed && after.isExceeded) {
-        logEvent(app.deps.log, 'warn', { clientAddress: req.ip, status: 429 }, `admin: ${what} (over the limit of ${FAILED_TOKEN_LIMIT}: 429)`);
+        logEvent(app.log, 'warn', { clientAddress: req.ip, status: 429 }, `admin: ${what} (over the limit of ${FAILED_TOKEN_LIMIT}: 429)`);
         return tooMany(reply, after.ttlInSeconds);
       }
       const count = after.isAllowed ? 0 : after.max - after.remaining;
-      logEvent(app.deps.log, 'warn', { clientAddress: req.ip, status: 401, failures: count }, `admin: ${what} (${count} of ${FAILED_TOKEN_LIMIT} failures allowed in ${FAILED_TOKEN_WINDOW_MS / 60_000} min)`);
-      if (!after.isAllowed && count === FAILED_TOKEN_LIMIT) logEvent(app.deps.log, 'warn', { clientAddress: req.ip, refusedSeconds: after.ttlInSeconds }, `admin: ${req.ip} is refused (429) for ${after.ttlInSeconds} s after ${FAILED_TOKEN_LIMIT} wrong bearer tokens`);
+      logEvent(app.log, 'warn', { clientAddress: req.ip, status: 401, failures: count }, `admin: ${what} (${count} of ${FAILED_TOKEN_LIMIT} failures allowed in ${FAILED_TOKEN_WINDOW_MS / 60_000} min)`);
+      if (!after.isAllowed && count === FAILED_TOKEN_LIMIT) logEvent(app.log, 'warn', { clientAddress: req.ip, refusedSeconds: after.ttlInSeconds }, `admin: ${req.ip} is refused (429) for ${after.ttlInSeconds} s after ${FAILED_TOKEN_LIMIT} wrong bearer tokens`);
       return error(reply.header('www-authenticate', 'Bearer realm="sudi-admin"'), 401, 'missing or wrong bearer token');
     }
     const body = req.body as { issue?: unknown } | undefined;
@@ -109,7 +109,7 @@ export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Pr
     if (started.alreadyRunning && !resumed) return reply.code(409).header('cache-control', 'no-store').send(answer);
     void started.done.catch(() => {}); // failures are logged by the runner
     const what = resumed ? `resumed the paused send (paused until ${resumed.pausedUntil}: ${resumed.reason ?? 'no reason recorded'}) of` : started.created ? 'started the send of' : 'resumed the send of';
-    logEvent(app.deps.log, 'info', { issue: issue.id, clientAddress: req.ip, created: started.created }, `admin: ${what} ${issue.id} (POST /admin/send from ${req.ip})`);
+    logEvent(app.log, 'info', { issue: issue.id, clientAddress: req.ip, created: started.created }, `admin: ${what} ${issue.id} (POST /admin/send from ${req.ip})`);
     return reply.code(202).header('cache-control', 'no-store').send(answer);
   });
 }

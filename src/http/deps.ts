@@ -1,14 +1,31 @@
 /**
- * What every route plugin receives: resolved once at server start, so no request pays for
- * opening the Store or reading the secret.
+ * What the server needs (ServerDeps), declared here and provided by the composition root
+ * (app.ts), and what every route plugin receives (RouteDeps): resolved once at server start, so no
+ * request pays for opening the Store or reading the secret.
  */
-import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { DeliveryRunner } from '../delivery/runner.ts';
+import type { Transport } from '../delivery/transport.ts';
+import type { LineLog } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { Background } from './background.ts';
 import type { Pages } from './pages.ts';
 
+export interface ServerDeps {
+  config: Config;
+  now: () => Date;
+  /** A service's log carries its pino logger, which Fastify then logs through. */
+  log: LineLog;
+  store(): Promise<Store>;
+  secret(): Promise<string>;
+  /** Where confirmation mail goes. */
+  transport(): Transport;
+  /** This process's delivery runner (POST /admin/send). */
+  runner(): DeliveryRunner;
+}
+
 export interface RouteDeps {
-  app: App;
+  app: ServerDeps;
   store: Store;
   secret: string;
   pages: Pages;

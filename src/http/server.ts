@@ -6,8 +6,8 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { App } from '../app.ts';
 import { Background } from './background.ts';
+import type { ServerDeps } from './deps.ts';
 import { loadPages } from './pages.ts';
 import { clientErrorHandler, frameworkErrors, refusalForStatus } from './framework-errors.ts';
 import { keepRedirectsOnSite } from './redirects.ts';
@@ -26,15 +26,15 @@ export interface ServerOptions {
   background?: Background;
 }
 
-export async function createServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
+export async function createServer(app: ServerDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const { config } = app;
   const [store, secret, pages] = await Promise.all([app.store(), app.secret(), loadPages(config)]);
-  const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
+  const background = opts.background ?? new Background((e) => app.log(`background task failed: ${errorText(e)}`));
 
   const headers = securityHeaders(config);
-  // A service's App carries its pino logger: Fastify logs through it (listening, closing, its own
+  // A service's log carries its pino logger: Fastify logs through it (listening, closing, its own
   // errors). One line per request only at LOG_LEVEL=debug: access logs belong to the proxy in front.
-  const logger = app.deps.log.logger;
+  const logger = app.log.logger;
   const options: FastifyServerOptions = {
     ...(logger ? { loggerInstance: logger, logController: new LogController({ disableRequestLogging: () => !logger.isLevelEnabled('debug') }) } : { logger: false }),
     bodyLimit: BODY_LIMIT,
@@ -57,7 +57,7 @@ export async function createServer(app: App, opts: ServerOptions = {}): Promise<
   fastify.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     const route = `${req.url.split('/').slice(0, 2).join('/')}…`;
-    if (status >= 500) logEvent(app.deps.log, 'error', { method: req.method, route, status }, `${req.method} ${route}: ${errorText(err)}`);
+    if (status >= 500) logEvent(app.log, 'error', { method: req.method, route, status }, `${req.method} ${route}: ${errorText(err)}`);
     return sendRefusal(req, reply, pages, refusalForStatus(status));
   });
   fastify.setNotFoundHandler((req, reply) => sendRefusal(req, reply, pages, REFUSALS.notFound));
@@ -82,8 +82,8 @@ export interface RunningServer {
 }
 
 /** Listens on config.host:config.port and shuts down gracefully when `signal` aborts. */
-export async function startServer(app: App, opts: ServerOptions & { signal?: AbortSignal } = {}): Promise<RunningServer> {
-  const background = opts.background ?? new Background((e) => app.deps.log(`background task failed: ${errorText(e)}`));
+export async function startServer(app: ServerDeps, opts: ServerOptions & { signal?: AbortSignal } = {}): Promise<RunningServer> {
+  const background = opts.background ?? new Background((e) => app.log(`background task failed: ${errorText(e)}`));
   const fastify = await createServer(app, { ...opts, background });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -94,7 +94,7 @@ export async function startServer(app: App, opts: ServerOptions & { signal?: Abo
   });
   await fastify.listen({ host: app.config.host, port: app.config.port });
   // Not awaited: listening does not wait for it, and requests are answered while it runs.
-  const warmedUp = warmUp(app.config, app.deps.log);
+  const warmedUp = warmUp(app.config, app.log);
   const addr = fastify.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   let closing: Promise<void> | undefined;

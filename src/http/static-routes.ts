@@ -13,7 +13,7 @@ import { lookup, StaticFiles } from './static-files.ts';
 export async function staticRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const root = deps.app.config.publicDir;
   mkdirSync(root, { recursive: true });
-  const files = await StaticFiles.open(root, deps.app.deps.log);
+  const files = await StaticFiles.open(root, deps.app.log);
   const stopListening = onPublished(root, () => files.reload());
   const stopWatching = await files.watch();
   fastify.addHook('onClose', async () => {

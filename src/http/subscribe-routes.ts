@@ -22,7 +22,7 @@ const ACCEPTED_MESSAGE = 'If the address can receive mail, a confirmation link i
 export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app, store, secret, pages, background } = deps;
   const services = { store, config: app.config, secret };
-  background.startConfirmations({ store, transport: app.transport(), config: app.config, secret, now: app.deps.now, log: app.deps.log, compile: mjmlInChild });
+  background.startConfirmations({ store, transport: app.transport(), config: app.config, secret, now: app.now, log: app.log, compile: mjmlInChild });
 
   const accepted = (req: FastifyRequest, reply: FastifyReply) =>
     wantsJson(req)
@@ -46,7 +46,7 @@ export async function subscribeRoutes(fastify: FastifyInstance, deps: RouteDeps)
         if (!r.success) return sendRefusal(req, reply, pages, REFUSALS.invalidLang);
         lang = r.data;
       }
-      const result = await subscribe(services, { email: email.email, lang, source: 'web' }, app.deps.now());
+      const result = await subscribe(services, { email: email.email, lang, source: 'web' }, app.now());
       if (result.queued) background.wakeConfirmations();
       return accepted(req, reply);
     },

@@ -31,7 +31,7 @@ const refusalFor = (reason: TokenFailure | 'not-pending'): Refusal =>
 export async function tokenRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app, store, secret, pages } = deps;
   const services = { store, secret };
-  const now = () => app.deps.now();
+  const now = () => app.now();
   const refuse = (req: FastifyRequest, reply: FastifyReply, reason: TokenFailure | 'not-pending') => sendRefusal(req, reply, pages, refusalFor(reason));
   const done = (req: FastifyRequest, reply: FastifyReply, json: Record<string, unknown>, page: () => FastifyReply) =>
     wantsJson(req) ? reply.header('cache-control', 'no-store').send({ ok: true, ...json }) : page();

@@ -15,7 +15,7 @@ import type { RouteDeps } from './deps.ts';
 
 export async function webhookRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app, store } = deps;
-  const log = app.deps.log;
+  const log = app.log;
   const answer = async (req: FastifyRequest, reply: FastifyReply, source: string, read: WebhookRead) => {
     reply.header('cache-control', 'no-store');
     if (!read.ok) {
@@ -23,14 +23,14 @@ export async function webhookRoutes(fastify: FastifyInstance, deps: RouteDeps): 
       return reply.code(read.status).send({ error: read.error });
     }
     if (!read.event) return reply.send({ ok: true, changed: 'nothing', why: read.why });
-    const r = await applyWebhookEvent(read.event, { store, config: app.config, now: app.deps.now(), source });
+    const r = await applyWebhookEvent(read.event, { store, config: app.config, now: app.now(), source });
     const fields = { source, kind: r.event.kind, subscriberId: r.event.subscriberId, recorded: r.recorded };
     logEvent(log, 'info', fields, `inbound: ${source} ${r.event.kind}${r.event.subscriberId === null ? '' : ` subscriber #${r.event.subscriberId}`}: ${r.recorded ? r.event.outcome : 'seen before, nothing changed'}`);
     return reply.send({ ok: true, kind: r.event.kind, changed: r.recorded ? r.event.outcome : 'nothing (seen before)' });
   };
 
   const signingKey = app.config.mailgunWebhookSigningKey;
-  if (signingKey) fastify.post('/webhooks/mailgun', async (req, reply) => answer(req, reply, 'mailgun', readMailgun(req.body, signingKey, app.deps.now())));
+  if (signingKey) fastify.post('/webhooks/mailgun', async (req, reply) => answer(req, reply, 'mailgun', readMailgun(req.body, signingKey, app.now())));
 
   const token = app.config.postmarkWebhookToken;
   if (token) {

@@ -11,7 +11,6 @@
  * non-character stripped from all text content (text.ts cleanText).
  */
 import { SudiError } from '../errors.ts';
-import type { RenderedEmail } from './email.ts';
 import type { Placeholders } from './email-view.ts';
 import { escapeHtml } from './html-text.ts';
 import { HTTP_URL } from './links.ts';
@@ -50,10 +49,19 @@ export interface SlotValues {
   text: string[];
 }
 
-const SPLITS = new WeakMap<RenderedEmail, PersonalParts>();
+/**
+ * What personalization reads of a rendering (email.ts's RenderedEmail is one): declared here, so
+ * this module needs nothing from email.ts, which builds on it.
+ */
+export interface Personalizable {
+  readonly html: string;
+  readonly text: string;
+}
+
+const SPLITS = new WeakMap<Personalizable, PersonalParts>();
 
 /** The rendering cut at its placeholders, computed once per RenderedEmail object. */
-export function personalParts(rendered: RenderedEmail): PersonalParts {
+export function personalParts(rendered: Personalizable): PersonalParts {
   let parts = SPLITS.get(rendered);
   if (!parts) {
     parts = { html: splitOn(rendered.html, HTML_PLACEHOLDERS), text: splitOn(rendered.text, TEXT_PLACEHOLDERS) };
@@ -104,7 +112,7 @@ export function slotValues(parts: PersonalParts, values: PersonalValues): SlotVa
 }
 
 /** The personalized HTML and text as strings (what a Subscriber's mail decodes to). */
-export function personalize(rendered: RenderedEmail, values: PersonalValues): { html: string; text: string } {
+export function personalize(rendered: Personalizable, values: PersonalValues): { html: string; text: string } {
   const parts = personalParts(rendered);
   const v = slotValues(parts, values);
   return { html: join(parts.html, v.html), text: join(parts.text, v.text) };

@@ -11,11 +11,13 @@
  * by the scheduler (send one of those by hand with `sudi send ID`). Overlap safety: the ledger's
  * unique Send per Issue (across processes) and the runner's one loop per Issue (in this process).
  */
-import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
 import { loadValidIssues } from '../content/load-issues.ts';
-import { runnerFor } from '../delivery/runner.ts';
+import type { DeliveryRunner } from '../delivery/runner.ts';
 import type { DeliveryReport, RunOptions } from '../delivery/send-issue.ts';
+import type { LineLog } from '../log.ts';
 import type { Issue } from '../model.ts';
+import type { LedgerStore } from '../store/store.ts';
 import { buildAndWrite } from '../publish.ts';
 
 /** How far back a due, never-sent Issue is still sent by the scheduler. */
@@ -42,6 +44,17 @@ export interface RunDueOptions {
   delivery?: Omit<RunOptions, 'issueId' | 'signal'>;
 }
 
+/** What a tick needs, declared here and provided by the composition root (app.ts). */
+export interface RunDueDeps {
+  /** All of it: the rebuild writes the whole site. */
+  config: Config;
+  now: () => Date;
+  log: LineLog;
+  store(): Promise<Pick<LedgerStore, 'listSends'>>;
+  /** This process's one delivery runner (one loop per Issue). */
+  runner(): DeliveryRunner;
+}
+
 /** Due and never sent yet: what a tick starts (pure; `sentIds` = Issues that have a Send). */
 export function dueIssues(issues: readonly Issue[], sentIds: ReadonlySet<string>, now: Date): { due: Issue[]; skippedOld: Issue[]; notDue: Issue[] } {
   const ready = issues.filter((i) => i.status === 'ready' && !sentIds.has(i.id));
@@ -53,8 +66,8 @@ export function dueIssues(issues: readonly Issue[], sentIds: ReadonlySet<string>
   };
 }
 
-export async function runDue(app: App, opts: RunDueOptions = {}): Promise<RunDueReport> {
-  const now = app.deps.now();
+export async function runDue(app: RunDueDeps, opts: RunDueOptions = {}): Promise<RunDueReport> {
+  const now = app.now();
   const report: RunDueReport = { built: null, started: [], delivered: [], skippedOld: [], notDue: [] };
   if (opts.build !== false) {
     // The build validates every issue first and changes nothing on failure (then nothing is sent either).
@@ -68,28 +81,28 @@ export async function runDue(app: App, opts: RunDueOptions = {}): Promise<RunDue
   report.skippedOld = skippedOld.map((i) => i.id);
   report.notDue = notDue.map((i) => i.id);
   for (const i of skippedOld) {
-    app.deps.log(`issue ${i.id} is ready and was due at ${i.publish_at} but never sent; older than the catch-up window, so not sent automatically (send it by hand: sudi send ${i.id})`);
+    app.log(`issue ${i.id} is ready and was due at ${i.publish_at} but never sent; older than the catch-up window, so not sent automatically (send it by hand: sudi send ${i.id})`);
   }
 
   // New Sends first (oldest Issue first), then every other unfinished one.
   const byId = new Map(issues.map((i) => [i.id, i]));
   const unfinished = sends.filter((s) => !s.finishedAt).map((s) => s.issueId);
   const work = [...due.map((i) => i.id), ...unfinished.filter((id) => !due.some((i) => i.id === id))];
-  const runner = runnerFor(app);
+  const runner = app.runner();
   for (const issueId of work) {
     if (opts.signal?.aborted) break;
     const issue = byId.get(issueId);
     if (!issue) {
-      app.deps.log(`send of ${issueId} is unfinished but its issue file is gone from ${app.config.issuesDir}; left as it is`);
+      app.log(`send of ${issueId} is unfinished but its issue file is gone from ${app.config.issuesDir}; left as it is`);
       continue;
     }
     if (issue.status !== 'ready') {
-      app.deps.log(`send of ${issueId} is unfinished but ${issue.source} is now a draft; not resumed until it is ready again`);
+      app.log(`send of ${issueId} is unfinished but ${issue.source} is now a draft; not resumed until it is ready again`);
       continue;
     }
     const started = await runner.start(issue, 'schedule', opts.delivery);
     if (started.alreadyRunning) {
-      app.deps.log(`send of ${issueId} is already being delivered by this process; not starting another`);
+      app.log(`send of ${issueId} is already being delivered by this process; not starting another`);
       continue;
     }
     if (started.created) report.started.push(issueId);

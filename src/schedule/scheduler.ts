@@ -7,11 +7,9 @@
  * The cron library and the tick are injectable, so tests drive ticks with their own clock.
  */
 import cron from 'node-cron';
-import type { App } from '../app.ts';
 import { SudiError } from '../errors.ts';
 import { logEvent, type LineLog } from '../log.ts';
-import { runnerFor } from '../delivery/runner.ts';
-import { runDue, type RunDueReport } from './run-due.ts';
+import { runDue, type RunDueDeps, type RunDueReport } from './run-due.ts';
 
 export interface CronLike {
   schedule(expression: string, fn: () => unknown, options: { timezone: string; name?: string }): { stop(): unknown };
@@ -81,7 +79,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
  * A Send held by a relay outage or a pause is looked at again when that ends (one extra tick,
  * without the rebuild), not only at the next SCHEDULE time: it resumes within one backoff step.
  */
-export function startAppScheduler(app: App, opts: { log: LineLog; cron?: CronLike; catchUp?: boolean }): Scheduler {
+export function startAppScheduler(app: RunDueDeps, opts: { log: LineLog; cron?: CronLike; catchUp?: boolean }): Scheduler {
   let followUp: NodeJS.Timeout | undefined;
   let rebuild = true;
   const scheduler: Scheduler = createScheduler({
@@ -101,7 +99,7 @@ export function startAppScheduler(app: App, opts: { log: LineLog; cron?: CronLik
       followUp = setTimeout(() => {
         rebuild = false;
         void scheduler.tickNow();
-      }, Math.max(0, wakeAt.getTime() - app.deps.now().getTime()));
+      }, Math.max(0, wakeAt.getTime() - app.now().getTime()));
       logEvent(opts.log, 'info', { wakeAt: wakeAt.toISOString() }, `schedule: looking at the held send(s) again at ${wakeAt.toISOString()}`);
     },
   });
@@ -111,7 +109,7 @@ export function startAppScheduler(app: App, opts: { log: LineLog; cron?: CronLik
     async stop() {
       clearTimeout(followUp);
       await scheduler.stop();
-      await runnerFor(app).stop();
+      await app.runner().stop();
     },
   };
 }

@@ -3,7 +3,7 @@
  * unsubscribes) and what they did to Subscribers and Deliveries. Implemented by both Stores; the
  * rules live once, in inbound-steps.ts.
  */
-import type { Delivery } from './store.ts';
+import type { Delivery } from './delivery.ts';
 
 export type InboundEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'unsubscribe' | 'autoreply' | 'ignored';
 

@@ -10,7 +10,10 @@
  * - every multi-row change is one transaction.
  */
 import type { Lang } from '../model.ts';
+import type { Delivery, DeliveryState } from './delivery.ts';
 import type { InboundStore } from './inbound-store.ts';
+
+export { DELIVERY_STATES, type Delivery, type DeliveryState } from './delivery.ts';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
 export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced', 'complained'];
@@ -32,9 +35,6 @@ export interface Subscriber {
   confirmationSentAt: Date | null;
 }
 
-/** Delivery states; see CONTEXT.md and DESIGN.md (Delivery). */
-export type DeliveryState = 'queued' | 'sending' | 'accepted' | 'deferred' | 'failed' | 'suppressed' | 'unknown';
-export const DELIVERY_STATES: readonly DeliveryState[] = ['queued', 'sending', 'accepted', 'deferred', 'failed', 'suppressed', 'unknown'];
 
 export type SendTrigger = 'cli' | 'http' | 'schedule' | 'worker';
 
@@ -51,20 +51,6 @@ export interface Send {
   pausedUntil: Date | null;
   /** Why it was paused (the reply or connection error), as the last pause recorded it. */
   pauseReason: string | null;
-}
-
-export interface Delivery {
-  issueId: string;
-  subscriberId: number;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: Date | null;
-  leaseUntil: Date | null;
-  leaseOwner: string | null;
-  messageId: string | null;
-  lastCode: number | null;
-  lastResponse: string | null;
-  updatedAt: Date;
 }
 
 /** A Delivery handed to a sender, with what it needs of the Subscriber (re-read at claim time). */

@@ -14,11 +14,13 @@ import { createMessageFactory, messageIdFor } from '../../src/delivery/message.t
 import { canonicalLines, splicedBody, type TransferEncoding } from '../../src/delivery/spliced-body.ts';
 import type { Lang } from '../../src/model.ts';
 import { HTML_PLACEHOLDERS, personalize, renderEmail, TEXT_PLACEHOLDERS, type RenderedEmail } from '../../src/render/email.ts';
+import { personalAddresses } from '../../src/personal-links.ts';
 import { preferencesUrl, unsubscribeUrl } from '../../src/subscribers/links.ts';
 import { NOW, seedIssue, testConfig } from '../render/fixtures.ts';
 
 const SECRET = 'x'.repeat(40);
 const config = testConfig({ MAIL_FROM: '每周论文 · Sudi <digest@news.example.org>', LIST_ID: 'Sudi weekly <weekly.news.example.org>' });
+const addresses = personalAddresses(config, SECRET);
 const raw = (chunks: readonly Buffer[] | Buffer | string) => (Array.isArray(chunks) ? Buffer.concat(chunks) : Buffer.from(chunks as Buffer));
 
 /** Header fields of a raw message, unfolded, in order. */
@@ -80,7 +82,7 @@ describe('issue messages', () => {
   for (const lang of ['zh', 'en', 'both'] as Lang[]) {
     it(`${lang}: headers exactly once each; decoded text and HTML are personalize()'s output`, async () => {
       const rendered = await renderEmail(issue, { config, now: NOW, lang });
-      const factory = createMessageFactory(rendered, { config, secret: SECRET });
+      const factory = createMessageFactory(rendered, { config, secret: SECRET, addresses });
       // Ids and addresses of different lengths move the base64 alignment around.
       for (const [subscriberId, email] of [
         [1, 'a@example.org'],
@@ -143,7 +145,7 @@ describe('issue messages', () => {
       text: `${line.repeat(5)}\n\nUnsubscribe: ${TEXT_PLACEHOLDERS.unsubscribeUrl}\nPreferences: ${TEXT_PLACEHOLDERS.preferencesUrl}`,
       htmlBytes: 0,
     };
-    const factory = createMessageFactory(rendered, { config, secret: SECRET, dkim });
+    const factory = createMessageFactory(rendered, { config, secret: SECRET, addresses, dkim });
     const ref = { subscriberId: 77, email: 'qp@example.org' };
     const bytes = raw(factory.build(ref, { now: NOW }).raw);
     const want = personalize(rendered, { unsubscribeUrl: unsubscribeUrl(config, SECRET, ref), preferencesUrl: preferencesUrl(config, SECRET, ref) });
@@ -160,8 +162,8 @@ describe('issue messages', () => {
 
   it('Message-ID: stable for (issue, subscriber), different otherwise, not derivable without SECRET', async () => {
     const rendered = await renderEmail(issue, { config, now: NOW, lang: 'both' });
-    const a = createMessageFactory(rendered, { config, secret: SECRET });
-    const b = createMessageFactory(rendered, { config, secret: SECRET });
+    const a = createMessageFactory(rendered, { config, secret: SECRET, addresses });
+    const b = createMessageFactory(rendered, { config, secret: SECRET, addresses });
     const one = a.build({ subscriberId: 5, email: 'e@example.org' }, { now: NOW }).messageId;
     expect(b.build({ subscriberId: 5, email: 'e@example.org' }, { now: new Date(NOW.getTime() + 99_000) }).messageId).toBe(one);
     expect(a.build({ subscriberId: 6, email: 'e@example.org' }, { now: NOW }).messageId).not.toBe(one);
@@ -182,7 +184,7 @@ describe('issue messages', () => {
     };
     for (const lang of ['zh', 'en'] as Lang[]) {
       const rendered = await renderEmail(issue, { config, now: NOW, lang });
-      const factory = createMessageFactory(rendered, { config, secret: SECRET, dkim });
+      const factory = createMessageFactory(rendered, { config, secret: SECRET, addresses, dkim });
       for (const [id, email] of [[1, 'a@example.org'], [4242, 'long.address+x@example.org']] as const) {
         const bytes = raw(factory.build({ subscriberId: id, email }, { now: NOW }).raw);
         const result = await dkimVerify(bytes, { resolver });
@@ -209,7 +211,7 @@ describe('issue messages', () => {
       if (name === 'sel._domainkey.xn--e93aza.example' && type === 'TXT') return [[`v=DKIM1; k=rsa; p=${p}`]];
       throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
     };
-    const factory = createMessageFactory(await renderEmail(issue, { config, now: NOW, lang: 'en' }), { config, secret: SECRET, dkim });
+    const factory = createMessageFactory(await renderEmail(issue, { config, now: NOW, lang: 'en' }), { config, secret: SECRET, addresses, dkim });
     const bytes = raw(factory.build({ subscriberId: 7, email: 'g@example.org' }, { now: NOW }).raw);
     expect(bytes.toString('latin1')).toMatch(/^DKIM-Signature: [^]*?\bd=xn--e93aza\.example;/);
     const result = await dkimVerify(bytes, { resolver });

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { findIssue } from '../../src/content/load-issues.ts';
-import { runnerFor } from '../../src/delivery/runner.ts';
 import { createServer as createHttpServer } from '../../src/http/server.ts';
 import { startAppScheduler, type CronLike } from '../../src/schedule/scheduler.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
@@ -196,7 +195,7 @@ it('POST /admin/send resumes a paused Send at once and says so; a finished Send 
   expect(r.json()).toMatchObject({ issue: ISSUE, created: false, resumed: { pausedUntil: until.toISOString(), reason: '550 5.7.1 message refused by policy' } });
   await smtp.waitFor(5, 60_000);
   // Wait for the background loop to end (its promise: an event, not a sleep), then ask again.
-  await (await runnerFor(app).start(await findIssue(app.config.issuesDir, ISSUE), 'http')).done;
+  await (await app.runner().start(await findIssue(app.config.issuesDir, ISSUE), 'http')).done;
   const done = await post();
   expect(done.json()).toMatchObject({ issue: ISSUE, running: false, resumed: null, counts: { accepted: 5 } });
   expect(done.json().send.finishedAt).not.toBeNull();

@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/http/server.ts';
 import { tokenMatches } from '../../src/http/admin-routes.ts';
-import { runnerFor } from '../../src/delivery/runner.ts';
 import { deliveryProject, sendFinished, type DeliveryProject } from '../helpers/delivery-project.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 import { outputOf, spawnSudi } from '../helpers/sudi-process.ts';
@@ -126,7 +125,7 @@ describe('POST /admin/send', () => {
     expect(second.json()).toMatchObject({ issue: ISSUE, running: true, send: { total: 30 } });
     // The first messages arrive after the issue's render (seconds on a busy machine): wait for them.
     await smtp.waitFor(3, 120_000);
-    const status = await runnerFor(app).status(ISSUE);
+    const status = await app.runner().status(ISSUE);
     expect(status.counts.accepted).toBeGreaterThan(0);
     // Shutting the server down stops the background send gracefully (messages in flight finish).
     await fastify.close();

@@ -26,13 +26,13 @@ export function registerInbound(program: Command, ctx: CliContext): void {
           import('../../inbound/imap-poller.ts'),
           import('../../inbound/smtp-listener.ts'),
         ]);
-        const intake = createIntake({ config: app.config, secret: await app.secret(), store: await app.store(), now: ctx.now, log: app.deps.log });
+        const intake = createIntake({ config: app.config, secret: await app.secret(), store: await app.store(), now: ctx.now, log: app.log });
         if (opts.file) return readFiles(intake, opts.file, app.config.inboundMaxBytes, ctx);
         const { config } = app;
         const imap = config.inboundImapUrl ? parseImapUrl(config.inboundImapUrl) : undefined;
         if (opts.imapOnce) {
           if (!imap) throw new SudiError('E_CONFIG', '--imap-once needs INBOUND_IMAP_URL (e.g. imaps://bounces:PASSWORD@imap.example.org/INBOX)');
-          const r = await pollImapOnce(imap, { intake, maxBytes: config.inboundMaxBytes, log: app.deps.log });
+          const r = await pollImapOnce(imap, { intake, maxBytes: config.inboundMaxBytes, log: app.log });
           ctx.out(`imap ${imap.host}/${imap.mailbox}: ${r.taken} read and moved to ${imap.processed}, ${r.rejected} set aside, ${r.left} left for the next poll`);
           if (r.left > 0) throw new ExitCode(1);
           return;
@@ -43,11 +43,11 @@ export function registerInbound(program: Command, ctx: CliContext): void {
           bounceDomain: config.bounceDomain,
           maxBytes: config.inboundMaxBytes,
           intake,
-          log: app.deps.log,
+          log: app.log,
         });
         ctx.out(`inbound: SMTP on ${config.inboundHost}:${listener.port} for ${config.bounceDomain} (messages up to ${config.inboundMaxBytes} bytes)`);
         const polling = imap
-          ? startImapPolling(imap, { intake, maxBytes: config.inboundMaxBytes, intervalMs: config.inboundImapInterval * 1000, log: app.deps.log, signal: ctx.shutdownSignal })
+          ? startImapPolling(imap, { intake, maxBytes: config.inboundMaxBytes, intervalMs: config.inboundImapInterval * 1000, log: app.log, signal: ctx.shutdownSignal })
           : Promise.resolve();
         if (imap) ctx.out(`inbound: polling ${imap.host}/${imap.mailbox} every ${config.inboundImapInterval} s`);
         await new Promise<void>((resolve) => {

@@ -39,7 +39,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
         if (issue.status !== 'ready') {
           throw new SudiError('E_USAGE', `issue ${issue.id} is a draft (${issue.source}: status: draft); set status: ready to send it (or send yourself a test copy with --to ADDRESS)`);
         }
-        if (Date.parse(issue.publish_at) > app.deps.now().getTime()) {
+        if (Date.parse(issue.publish_at) > app.now().getTime()) {
           ctx.err(`note: ${issue.id} is due at ${issue.publish_at}; sending it now because you asked (the archive and feeds show it once it is due)`);
         }
         if (!app.config.smtpUrl) ctx.err(`note: no SMTP_URL set: messages are written to ${app.config.outboxDir} as .eml files`);
@@ -145,12 +145,12 @@ async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: st
   if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
     throw new SudiError('E_USAGE', `--to ${address} is not an email address (expected e.g. --to you@example.org)`);
   }
-  const [{ issueMessages }, { parseMailFrom }] = await Promise.all([import('../../delivery/issue-messages.ts'), import('../../delivery/message.ts')]);
+  const { parseMailFrom } = await import('../../delivery/message.ts');
   const lang: Lang = 'both';
-  const factory = await issueMessages(app).factory(issue.id, lang);
+  const factory = await app.issueMessages().factory(issue.id, lang);
   const domain = parseMailFrom(app.config.mailFrom).address.split('@')[1];
   // Subscriber id 0 exists for nobody: the unsubscribe link in a test copy unsubscribes no one.
-  const msg = factory.build({ subscriberId: 0, email: address }, { now: app.deps.now(), messageId: `<test.${randomBytes(9).toString('base64url')}.${issue.id}@${domain}>` });
+  const msg = factory.build({ subscriberId: 0, email: address }, { now: app.now(), messageId: `<test.${randomBytes(9).toString('base64url')}.${issue.id}@${domain}>` });
   const result = await app.transport().send(msg);
   if (!result.accepted) throw new SudiError('E_SMTP', `test copy of ${issue.id} to ${address} was not accepted: ${result.response}`);
   ctx.out(`test copy of ${issue.id} (${lang}) sent to ${address} via ${app.transport().description}: ${result.response}`);

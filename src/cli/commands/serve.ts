@@ -9,13 +9,13 @@ import { withIssuesOption, type CliContext } from '../context.ts';
  * listens and returns a stop function, awaited at shutdown before the Store closes.
  *
  * The delivery engine's scheduler goes here (one line), e.g.:
- *   async (app) => startScheduler(app, { log: app.deps.log }),
+ *   async (app) => startScheduler(app, { log: app.log }),
  */
 export type OnStarted = (app: App, server: RunningServer, ctx: CliContext) => Promise<(() => Promise<void>) | void>;
 export const ON_STARTED: OnStarted[] = [
   async (app) => {
     const { startAppScheduler } = await import('../../schedule/scheduler.ts');
-    const scheduler = startAppScheduler(app, { log: app.deps.log });
+    const scheduler = startAppScheduler(app, { log: app.log });
     return () => scheduler.stop();
   },
 ];
@@ -32,10 +32,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; build: boolean }) =>
       ctx.withApp({ ...opts, service: true }, async (app) => {
         const { config } = app;
-        const [{ startServer }, { buildAndWrite }, { loadDkimSigner }, { describeClientAddress }] = await Promise.all([
+        const [{ startServer }, { buildAndWrite }, { describeClientAddress }] = await Promise.all([
           import('../../http/server.ts'),
           import('../../publish.ts'),
-          import('../../delivery/dkim.ts'),
           import('../../http/trust-proxy.ts'),
         ]);
         if (opts.build) {
@@ -44,7 +43,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         }
         const secretFrom = config.secret ? 'SECRET' : path.join(config.dataDir, 'secret');
         await app.secret(); // generates (and warns) now, not on the first visitor's request
-        if (config.dkim) await loadDkimSigner(config.dkim); // a bad key fails now, not at the first send
+        await app.dkim(); // a bad key fails now, not at the first send
         const server = await startServer(app, { signal: ctx.shutdownSignal });
         ctx.out(`serving ${config.publicDir} at ${server.url} (public address ${config.siteUrl})`);
         ctx.out(`store: ${redactDatabaseUrl(config.databaseUrl)}`);

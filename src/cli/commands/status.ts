@@ -22,7 +22,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ctx.out('not sent: no send has been started for it');
           return;
         }
-        const now = app.deps.now();
+        const now = app.now();
         const state = send.finishedAt
           ? `finished ${send.finishedAt.toISOString()}`
           : send.pausedUntil && send.pausedUntil > now

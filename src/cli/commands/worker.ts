@@ -25,11 +25,9 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       const pollMs = pollSeconds * 1000;
       const signal = ctx.shutdownSignal;
       await ctx.withApp({ ...opts, service: true }, async (app) => {
-        const [{ issueMessages }, { newOwnerId }, { runDeliveries }, { relayOutageOf }, { logEvent }] = await Promise.all([
-          import('../../delivery/issue-messages.ts'),
+        const [{ newOwnerId }, { runDeliveries }, { logEvent }] = await Promise.all([
           import('../../delivery/lease-owner.ts'),
           import('../../delivery/send-issue.ts'),
-          import('../../delivery/relay-outage.ts'),
           import('../../log.ts'),
         ]);
         // Opened up front: a worker that cannot reach its database should fail at once (and be
@@ -39,15 +37,15 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         const owner = newOwnerId();
         // The engine takes the Store's shared pacer: on PostgreSQL the cap holds for every sender.
         const rateNote = rate > 0 ? `${rate}/s ${store.sharedPacer ? 'for the whole fleet' : 'for this process (SQLite)'}` : 'no rate cap';
-        const log = app.deps.log;
+        const log = app.log;
         logEvent(log, 'info', { worker: owner, store: store.kind, sendRate: rate, leaseSeconds: app.config.leaseSeconds }, `worker ${owner}: ${store.kind} store, ${app.transport().description}, ${rateNote}, lease ${app.config.leaseSeconds} s`);
 
         // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
         // worker polling a Send that waits for retries costs a query, not an MJML run.
-        const messages = issueMessages(app);
+        const messages = app.issueMessages();
         const total = { attempted: 0, notSent: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
         // Shared with every pass: a relay outage is ridden out once (backoff, probe), not found again per pass.
-        const relay = relayOutageOf(app.transport(), app.config.relayRetry);
+        const relay = app.relay();
         const started = performance.now();
         let failures = 0;
         while (!signal.aborted) {
@@ -79,7 +77,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
           if (report.outage) logEvent(log, 'warn', { worker: owner, relayDownUntil: report.outage.until.toISOString() }, `worker ${owner}: SMTP relay unreachable: ${report.outage.reason}; next probe at ${report.outage.until.toISOString()}`);
           if (opts.once && !worked) break;
           // Idle: look again after --poll, or when the relay is due for its next probe (a timer either way).
-          if (!worked) await relay.sleep(report.outage ? report.outage.until.getTime() - app.deps.now().getTime() : pollMs, signal);
+          if (!worked) await relay.sleep(report.outage ? report.outage.until.getTime() - app.now().getTime() : pollMs, signal);
         }
         const seconds = (performance.now() - started) / 1000;
         ctx.out(
