@@ -54,7 +54,8 @@ export function readiness(frontMatter: Record<string, unknown>, file: string): R
     if (abstract && !ready && lacksText(abstract.zh) && typeof abstract.en === 'string' && !isPlaceholderText(abstract.en)) {
       todo.push({ path: ['papers', i, 'abstract', 'zh'], message: `${name} has an English abstract and no Chinese one yet (optional; write it, or run ${translate})` });
     }
-    const machine = Array.isArray(paper.machine) ? paper.machine.filter((f): f is string => (MACHINE_FIELDS as readonly string[]).includes(f as string)) : [];
+    const marks: unknown[] = Array.isArray(paper.machine) ? paper.machine : [];
+    const machine = MACHINE_FIELDS.filter((f) => marks.includes(f));
     if (machine.length === 0) return;
     const fields = machine.join(' and ');
     const path = ['papers', i, 'machine'];

@@ -63,7 +63,10 @@ export function missingChinese(front: Pick<IssueFrontMatter, 'papers'>): Job[] {
   return jobs;
 }
 
-export async function translateIssue<F extends IssueFrontMatter>(front: F, opts: TranslateOptions): Promise<{ front: F; report: TranslationReport }> {
+/** The input with its papers translated; any other fields of `front` (an Issue's id, note …) are kept. */
+export type Translated<F extends IssueFrontMatter> = Omit<F, 'papers'> & { papers: Paper[] };
+
+export async function translateIssue<F extends IssueFrontMatter>(front: F, opts: TranslateOptions): Promise<{ front: Translated<F>; report: TranslationReport }> {
   const settings = opts.config.translate;
   if (!settings) {
     throw new SudiError('E_CONFIG', 'machine translation is not configured (expected TRANSLATE_URL, TRANSLATE_MODEL and TRANSLATE_API_KEY; see README: Machine translation)');
