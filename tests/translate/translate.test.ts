@@ -185,24 +185,24 @@ describe('sudi translate', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
-  it('a malformed answer (not JSON, or JSON that is not a chat completion) fails that field without retrying', async () => {
+  it('a malformed answer (not JSON, not a chat completion, cut off) fails that field without retrying', async () => {
     const title0 = 'Pre-training Small Base LMs with Fewer Tokens';
+    const abstract0 = 'We study a simple approach to develop a small base language model (LM) starting from an existing large base LM.';
     const abstract1 = 'We introduce Megalodon, a neural architecture for efficient sequence modeling with unlimited context length.';
-    stub = await startChatStub((req, n) => {
+    stub = await startChatStub((req) => {
       if (englishOf(req) === title0) return { status: 200, body: '{"choices": [{"message": {"content": "使用' };
       if (englishOf(req) === abstract1) return { status: 200, body: '{"result": "我们推出了 Megalodon"}' };
-      return translator(req, n);
+      if (englishOf(req) === abstract0) return { content: '我们研究了一种', finishReason: 'length' };
+      return { status: 400, body: '{"error":{"message":"no other request expected"}}' };
     });
     const r = await translate();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/failed: papers\.0\.title\.zh of paper 1 \(arxiv:2404\.08634\) "Pre-training Small Base LMs with Fewer Tokens": the answer is not JSON \(.+\); left as it was/);
     expect(r.stderr).toMatch(/failed: papers\.1\.abstract\.zh of paper 2 \(arxiv:2404\.08801\) "Megalodon: .*": the answer is not a chat completion \(expected JSON with choices\[0\]\.message\.content; got \{"result":"我们推出了 Megalodon"\}\)/);
+    expect(r.stderr).toContain('failed: papers.0.abstract.zh of paper 1 (arxiv:2404.08634) "Pre-training Small Base LMs with Fewer Tokens": the answer was cut off at the model\'s length limit (finish_reason "length"); left as it was');
     expect(stub.requests).toHaveLength(3);
-    const issue = parseIssue(file, await readFile(file, 'utf8'));
-    expect(issue.papers[0]!.title.zh).toBeUndefined();
-    expect(issue.papers[0]!.machine).toEqual(['abstract.zh']);
-    expect(issue.papers[1]!.abstract.zh).toBeUndefined();
-    expect(issue.papers[1]!.machine).toBeUndefined();
+    // Nothing translated: the file is as it was.
+    expect(await readFile(file, 'utf8')).toBe(DRAFT);
   });
 
   it('a server that never answers: each try ends at TRANSLATE_TIMEOUT_SECONDS, 3 tries, the field is named', async () => {
