@@ -5,7 +5,7 @@
  * line to every message's header, so C0 control characters are refused everywhere, before any
  * parser (the WHATWG URL parser, for one, silently drops tabs and newlines).
  *
- * Also how a bad value is shown in the start-up error: never a secret (SECRET, ADMIN_TOKEN), and
+ * Also how a bad value is shown in the start-up error: never a secret (SECRET, ADMIN_TOKEN, TRANSLATE_API_KEY), and
  * URLs (SMTP_URL, DATABASE_URL, INBOUND_IMAP_URL) without their password.
  */
 import addressparser from 'nodemailer/lib/addressparser/index.js';
@@ -95,7 +95,7 @@ export const url = (protocols: readonly string[], example: string, opts: { bare?
 export const token = (min: number): Check => (v) =>
   v.length < min ? `is too short (expected at least ${min} characters)` : /[\s\u0000-\u001f\u007f]/.test(v) ? `contains whitespace or a control character (expected at least ${min} printable characters, e.g. from \`openssl rand -base64 32\`)` : null;
 
-const SECRET_KEYS = new Set(['SECRET', 'ADMIN_TOKEN', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_TOKEN']);
+const SECRET_KEYS = new Set(['SECRET', 'ADMIN_TOKEN', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_TOKEN', 'TRANSLATE_API_KEY']);
 
 /** How a rejected value is quoted in the error: secrets never, URLs without their password. */
 export function shownValue(key: string, value: unknown): string {

@@ -70,6 +70,11 @@ const EnvSchema = z.object({
   INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalChecked(check.token(16)),
   POSTMARK_WEBHOOK_TOKEN: optionalChecked(check.token(16)),
+  TRANSLATE_URL: optionalChecked(check.url(['https:', 'http:'], 'https://api.deepseek.com or http://127.0.0.1:11434/v1', { bare: true })),
+  TRANSLATE_MODEL: optionalChecked(check.headerText(200)),
+  TRANSLATE_API_KEY: optionalChecked(check.token(1)),
+  TRANSLATE_CONCURRENCY: intIn(1, 32, 4),
+  TRANSLATE_TIMEOUT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).max(3600).default(120)),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -135,6 +140,19 @@ export interface Config {
   mailgunWebhookSigningKey: string | undefined;
   /** POST /webhooks/postmark exists only with it (basic-auth password or ?token=). */
   postmarkWebhookToken: string | undefined;
+  /** Machine translation (an OpenAI-compatible chat-completions API); undefined = not configured. */
+  translate: TranslateConfig | undefined;
+}
+
+export interface TranslateConfig {
+  /** Base URL without a trailing slash; requests go to `${url}/chat/completions`. */
+  url: string;
+  model: string;
+  apiKey: string;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Per request (each try); a request that takes longer is retried, at most 3 tries in all. */
+  timeoutMs: number;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -153,6 +171,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
   const dkimParts = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_FILE];
   if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
     throw new SudiError('E_CONFIG', 'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together (or none of them)');
+  }
+  const translateParts = [e.TRANSLATE_URL, e.TRANSLATE_MODEL, e.TRANSLATE_API_KEY];
+  if (translateParts.some(Boolean) && !translateParts.every(Boolean)) {
+    throw new SudiError('E_CONFIG', 'machine translation needs TRANSLATE_URL, TRANSLATE_MODEL and TRANSLATE_API_KEY together (or none of them)');
   }
   const abs = (p: string) => path.resolve(cwd, p);
   const databaseUrl = e.DATABASE_URL.startsWith('sqlite:') ? `sqlite:${abs(e.DATABASE_URL.slice('sqlite:'.length))}` : e.DATABASE_URL;
@@ -196,6 +218,15 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
     mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     postmarkWebhookToken: e.POSTMARK_WEBHOOK_TOKEN,
+    translate: e.TRANSLATE_URL
+      ? {
+          url: e.TRANSLATE_URL.replace(/\/+$/, ''),
+          model: e.TRANSLATE_MODEL!,
+          apiKey: e.TRANSLATE_API_KEY!,
+          concurrency: e.TRANSLATE_CONCURRENCY,
+          timeoutMs: e.TRANSLATE_TIMEOUT_SECONDS * 1000,
+        }
+      : undefined,
   };
 }
 

@@ -74,6 +74,10 @@ function isWellFormedArxivId(id: string): boolean {
   return month >= 1 && month <= 12 && digits === (`${m[1]}${m[2]}` >= '1501' ? 5 : 4);
 }
 
+/** The fields a machine may write (Machine Text), as `machine:` entries name them. */
+export const MACHINE_FIELDS = ['title.zh', 'abstract.zh'] as const;
+export type MachineField = (typeof MACHINE_FIELDS)[number];
+
 export const PaperSchema = z
   .object({
     id: z
@@ -82,7 +86,8 @@ export const PaperSchema = z
       .refine(isWellFormedArxivId, { message: 'is not a real arXiv id (expected arxiv:YYMM.NNNNN with a month 01-12; 5 digits after the dot since 1501, 4 before)' })
       .optional(),
     title: z
-      .object({ en: nonEmptyText('the English title'), zh: nonEmptyText('the Chinese title') }, { error: 'expected { en: …, zh: … }' })
+      // zh may be missing in a draft (fetched, not yet translated); readiness.ts requires it before ready.
+      .object({ en: nonEmptyText('the English title'), zh: nonEmptyText('the Chinese title').optional() }, { error: 'expected { en: …, zh: … }' })
       .strict(),
     abstract: z
       .object({ zh: nonEmptyText('the Chinese abstract').optional(), en: nonEmptyText('the English abstract').optional() }, {
@@ -97,6 +102,11 @@ export const PaperSchema = z
     /** Named links: `paper`, `code`, `pdf`, `project`, … Each an absolute http(s) URL. */
     links: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'is not a link name (expected e.g. code, paper, pdf)' }), httpUrl).default({}),
     tags: z.array(nonEmptyText('a tag')).default([]),
+    /** Machine Text not yet reviewed: the fields `sudi translate` wrote; the editor deletes an entry once read. */
+    machine: z
+      .array(z.enum(MACHINE_FIELDS, { error: `expected one of ${MACHINE_FIELDS.join(', ')}` }), { error: `expected a list such as [${MACHINE_FIELDS.join(', ')}]` })
+      .refine((fields) => new Set(fields).size === fields.length, { message: 'names a field twice (expected each field once)' })
+      .optional(),
   })
   .strict();
 

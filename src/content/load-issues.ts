@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
+import type { Glossary } from '../translate/glossary.ts';
 import { formatProblem, formatWarning, validateIssue } from './parse-issue.ts';
 
 export interface LoadResult {
@@ -16,8 +17,11 @@ export interface LoadResult {
   files: string[];
 }
 
-/** Every `*.md` file in `dir`, validated; issues sorted oldest first by id. Never throws on bad content. */
-export async function loadIssues(dir: string): Promise<LoadResult> {
+/**
+ * Every `*.md` file in `dir`, validated; issues sorted oldest first by id. Never throws on bad content.
+ * `glossary`: also warn where a paper's Chinese does not use it (`check`).
+ */
+export async function loadIssues(dir: string, options: { glossary?: Glossary } = {}): Promise<LoadResult> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.md')).sort();
@@ -34,7 +38,7 @@ export async function loadIssues(dir: string): Promise<LoadResult> {
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
-    const r = validateIssue(file, await readFile(file, 'utf8'));
+    const r = validateIssue(file, await readFile(file, 'utf8'), options);
     warnings.push(...(r.warnings ?? []).map((p) => formatWarning(file, p)));
     if ('issue' in r) issues.push(r.issue);
     else problems.push(...r.problems.map((p) => formatProblem(file, p)));

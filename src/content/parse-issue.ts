@@ -5,10 +5,12 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { readyPlaceholders } from './placeholders.ts';
+import { readiness } from './readiness.ts';
 import { SudiError } from '../errors.ts';
 import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
 import { stripInvisible, stripInvisibleLines } from './strip-invisible.ts';
+import { glossaryMismatches, type Glossary } from '../translate/glossary-check.ts';
 
 export interface Problem {
   line: number;
@@ -18,7 +20,8 @@ export interface Problem {
 
 export const ISSUE_FILE_NAME = /^(\d{4}-\d{2}-\d{2})\.md$/;
 
-const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+/** The front matter block between its `---` lines; group 1 is its YAML. */
+export const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 
 export function formatProblem(file: string, p: Problem): string {
   return `${file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
@@ -34,8 +37,11 @@ export function formatWarning(file: string, p: Problem): string {
  */
 export type ValidationResult = { issue: Issue; warnings: Problem[] } | { problems: Problem[]; warnings?: Problem[] };
 
-/** Parse and validate; returns the problems instead of throwing (for `check`, which reports all files). */
-export function validateIssue(fileName: string, text: string): ValidationResult {
+/**
+ * Parse and validate; returns the problems instead of throwing (for `check`, which reports all files).
+ * `glossary`: also warn where a Glossary term is in a paper's English but its Chinese is not used.
+ */
+export function validateIssue(fileName: string, text: string, options: { glossary?: Glossary } = {}): ValidationResult {
   const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
   const problems: Problem[] = [];
   const nameMatch = ISSUE_FILE_NAME.exec(baseName);
@@ -110,6 +116,12 @@ export function validateIssue(fileName: string, text: string): ValidationResult 
   for (const p of readyPlaceholders(data as Record<string, unknown>, body)) {
     problems.push({ line: p.path ? lineOf(doc, lineCounter, p.path) + lineOffset : noteLine, path: p.path?.join('.') ?? 'note', message: p.message });
   }
+  const at = (item: { path: (string | number)[]; message: string }): Problem => ({ line: lineOf(doc, lineCounter, item.path) + lineOffset, path: item.path.join('.'), message: item.message });
+  const ready = readiness(data as Record<string, unknown>, fileName);
+  problems.push(...ready.problems.map(at));
+  warnings.push(...ready.todo.map(at));
+  if (options.glossary) warnings.push(...glossaryMismatches(data, options.glossary).map(at));
+  warnings.sort((a, b) => a.line - b.line);
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
     return { problems, warnings };

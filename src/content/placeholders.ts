@@ -13,6 +13,10 @@ export interface PlaceholderProblem {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Text that still holds a `sudi new` placeholder ("TODO 中文标题"): there is no real text yet. */
+export const isPlaceholderText = (value: string): boolean => /^\s*TODO\b/.test(value);
+
 const EXPECTED = 'expected the real text before status: ready, or keep status: draft';
 
 export function readyPlaceholders(frontMatter: Record<string, unknown>, note: string): PlaceholderProblem[] {
@@ -27,7 +31,7 @@ export function readyPlaceholders(frontMatter: Record<string, unknown>, note: st
       for (const [key, value] of Object.entries(group)) {
         if (typeof value !== 'string') continue;
         const path = ['papers', i, field, key];
-        if (/^\s*TODO\b/.test(value)) problems.push({ path, message: `is the placeholder ${JSON.stringify(value)} from \`sudi new\` (${EXPECTED})` });
+        if (isPlaceholderText(value)) problems.push({ path, message: `is the placeholder ${JSON.stringify(value)} from \`sudi new\` (${EXPECTED})` });
         else if (value.trim() === P.paperLink) problems.push({ path, message: `is the placeholder link ${P.paperLink} from \`sudi new\` (expected the paper's real link before status: ready)` });
       }
     }

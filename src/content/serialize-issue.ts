@@ -6,10 +6,10 @@
  * - Text (titles, abstracts, URLs, tags) is double-quoted: safe for any content (`: `, `#`, `{{`,
  *   leading `-`…), and CJK stays readable because yaml escapes only non-printable characters.
  * - lineWidth 0: no folding, so a long abstract stays one line and means exactly what was written.
- * - Dates, publish_at, status and ids are plain scalars, as a person would type them.
+ * - Dates, publish_at, status, ids and machine marks are plain scalars, as a person would type them.
  */
-import { Document, isMap, isPair, isScalar, Scalar, visit } from 'yaml';
-import type { IssueStatus } from '../model.ts';
+import { Document, isMap, isPair, isScalar, isSeq, Scalar, visit } from 'yaml';
+import type { IssueStatus, MachineField } from '../model.ts';
 
 export interface IssueData {
   title: string;
@@ -18,21 +18,24 @@ export interface IssueData {
   status: IssueStatus;
   papers: Array<{
     id?: string;
-    title: { en: string; zh: string };
+    title: { en: string; zh?: string };
     abstract: { zh?: string; en?: string };
+    /** Machine Text not yet reviewed; written as `machine: [ title.zh, abstract.zh ]`, left out when empty. */
+    machine?: readonly MachineField[];
     links?: Record<string, string>;
     tags?: string[];
   }>;
 }
 
-const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id']);
+const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id', 'machine']);
 
 export function serializeIssue(data: IssueData, options: { comment?: string; note?: string } = {}): string {
   // Fixed key order, and empty links/tags left out (both default to empty).
   const papers = data.papers.map((p) => ({
     ...(p.id === undefined ? {} : { id: p.id }),
-    title: { en: p.title.en, zh: p.title.zh },
+    title: { en: p.title.en, ...(p.title.zh === undefined ? {} : { zh: p.title.zh }) },
     abstract: { ...(p.abstract.zh === undefined ? {} : { zh: p.abstract.zh }), ...(p.abstract.en === undefined ? {} : { en: p.abstract.en }) },
+    ...(p.machine && p.machine.length > 0 ? { machine: [...p.machine] } : {}),
     ...(p.links && Object.keys(p.links).length > 0 ? { links: { ...p.links } } : {}),
     ...(p.tags && p.tags.length > 0 ? { tags: [...p.tags] } : {}),
   }));
@@ -46,10 +49,12 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value).flow = true;
+      if (isScalar(pair.key) && pair.key.value === 'machine' && isSeq(pair.value)) pair.value.flow = true;
     },
     Scalar(key, node, path) {
       if (key === 'key') return; // map keys stay plain
-      const parent = path.at(-1);
+      // A list's items belong to the pair that holds the list (`machine: [ title.zh ]`).
+      const parent = isSeq(path.at(-1)) ? path.at(-2) : path.at(-1);
       const owner = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : '';
       node.type = PLAIN_KEYS.has(owner) ? Scalar.PLAIN : Scalar.QUOTE_DOUBLE;
     },

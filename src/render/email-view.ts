@@ -67,7 +67,7 @@ export function preheaderOf(issue: Issue, lang: Lang): string {
     .split('\n')
     .find((l) => l.trim() !== '' && !/^[=\-#>]+$/.test(l.trim()) && !/^(\[\d+\] )?https?:\/\//.test(l));
   const n = issue.papers.length;
-  const titles = issue.papers.map((p) => (lang === 'en' ? p.title.en : p.title.zh));
+  const titles = issue.papers.map((p) => (lang === 'en' ? p.title.en : (p.title.zh ?? p.title.en)));
   const text = firstNoteLine
     ? firstNoteLine
     : lang === 'en'
@@ -97,9 +97,10 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
 
   const papers = issue.papers.map((p, i) => {
     const en = { text: s(p.title.en), lang: LANG_TAG.en };
-    const zh = { text: s(p.title.zh), lang: LANG_TAG.zh };
+    // Only a draft (a preview, a test copy) may lack its Chinese title: ready requires it.
+    const zh = p.title.zh === undefined ? en : { text: s(p.title.zh), lang: LANG_TAG.zh };
     const heading = lang === 'zh' ? zh : en;
-    const subheading = lang === 'zh' ? en : lang === 'both' ? zh : undefined;
+    const subheading = zh === en ? undefined : lang === 'zh' ? en : lang === 'both' ? zh : undefined;
     const abstracts: { lang: string; label?: Out<F>; body: Out<F> }[] = [];
     const add = (which: 'zh' | 'en', label?: string) => {
       const v = p.abstract[which];

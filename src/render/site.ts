@@ -89,7 +89,7 @@ export function paperView(paper: Paper, index: number): PaperView {
   return {
     anchor: `paper-${index + 1}`,
     titleEn: paper.title.en,
-    titleZh: paper.title.zh,
+    titleZh: paper.title.zh ?? '', // only a draft lacks it, and drafts are never published
     href: main?.url ?? null,
     abstractZh: html(paragraphsHtml(paper.abstract.zh ?? '')),
     abstractEn: html(paragraphsHtml(paper.abstract.en ?? '')),

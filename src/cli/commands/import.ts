@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SudiError } from '../../errors.ts';
@@ -14,6 +13,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--force', 'replace an existing issue file that differs from this import')
     .action(async (digest: string, opts: { issues: string; ready?: boolean; force?: boolean }) => {
       const { importDigest } = await import('../../content/import-digest.ts');
+      const { writeIssueFile } = await import('../../content/write-issue-file.ts');
       const config = await ctx.config(opts);
       const digestPath = path.resolve(ctx.cwd, digest);
       let input: string;
@@ -46,20 +46,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
         );
       }
       await mkdir(config.issuesDir, { recursive: true });
-      await writeAtomically(file, result.text);
+      await writeIssueFile(file, result.text);
       ctx.out(file);
     });
-}
-
-/** Temp file in the same directory, then rename: a reader never sees a half-written issue. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  // Not *.md, so a concurrent `check` or build never picks up the temp file.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { flag: 'wx' });
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }

@@ -15,8 +15,9 @@ import { registerPreview } from './preview.ts';
 import { registerRunDue } from './run-due.ts';
 import { registerSend } from './send.ts';
 import { registerStatus } from './status.ts';
+import { registerTranslate } from './translate.ts';
 import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerInbound, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerWorker];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerInbound, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerTranslate, registerWorker];
