@@ -35,7 +35,7 @@ export interface RenderedEmail {
 }
 
 export interface RenderEmailOptions {
-  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteAuthor' | 'templatesDir'>;
+  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteTitleEn' | 'siteAuthor' | 'templatesDir'>;
   /** The caller's clock (footer year); output depends only on the inputs. */
   now: Date;
   /** The Subscriber's language preference; default `both`. */
@@ -82,7 +82,7 @@ export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promi
   const rendered: RenderedEmail = {
     issueId: issue.id,
     lang,
-    subject: subjectOf(issue),
+    subject: subjectOf(issue, lang),
     preheader: preheaderOf(issue, lang),
     html,
     text,

@@ -12,7 +12,7 @@ import { personalize, renderEmail } from '../../src/render/email.ts';
 import { adversarialIssue, ARTIFACTS, NOW, seedIssue, testConfig } from './fixtures.ts';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RECIPIENT = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/tok?a=1&b="x"', preferencesUrl: 'https://news.example.org/digest/preferences/tok' };
+const RECIPIENT = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/tok?a=1&b="x"', preferencesUrl: 'https://news.example.org/digest/preferences/tok', recipient: 'reader@example.org' };
 
 let browser: Browser;
 beforeAll(async () => {
