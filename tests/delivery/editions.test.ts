@@ -13,24 +13,9 @@ import { createMessageFactory } from '../../src/delivery/message.ts';
 import { isSudiError } from '../../src/errors.ts';
 import type { Issue, Lang } from '../../src/model.ts';
 import { renderEmail } from '../../src/render/email.ts';
-import { NOW, ROOT, seedIssue, testConfig } from '../render/fixtures.ts';
+import { mixedIssueText, NOW, ROOT, seedIssue, testConfig } from '../render/fixtures.ts';
 
-const issueText = (frontExtra: string, note = '这周的编者按：三篇论文。') => `---
-title: "每周AI论文速递 (240506-240510)"
-${frontExtra}week: { start: 2024-05-06, end: 2024-05-10 }
-publish_at: 2024-05-11T09:00:00+08:00
-status: ready
-papers:
-  - title: { en: "Both Abstracts", zh: "两种摘要" }
-    abstract: { zh: "中文摘要一。", en: "English abstract one." }
-    links: { paper: "https://arxiv.org/abs/2405.00001", code: "https://github.com/example/both" }
-  - title: { en: "Chinese Only", zh: "只有中文" }
-    abstract: { zh: "只有中文摘要。" }
-  - title: { en: "English Only", zh: "只有英文" }
-    abstract: { en: "Only an English abstract." }
----
-${note}
-`;
+const issueText = (frontExtra: string, note = '这周的编者按：三篇论文。') => mixedIssueText({ title: '每周AI论文速递 (240506-240510)', frontExtra, note });
 const withTitleEn = parseIssue('2024-05-06.md', issueText('title_en: "Weekly AI Papers, May 6–10"\n'));
 
 async function receive(issue: Issue, lang: Lang, config: Config = testConfig()): Promise<ParsedMail & { html: string; text: string }> {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIssue } from '../../src/content/parse-issue.ts';
 import type { Issue, Lang } from '../../src/model.ts';
 import { chooseTransferEncoding, emailSizes, personalize, renderEmail } from '../../src/render/email.ts';
-import { NOW, seedIssue, testConfig } from './fixtures.ts';
+import { mixedIssueText, NOW, seedIssue, testConfig } from './fixtures.ts';
 
 const render = (issue: Issue, lang?: Lang) => renderEmail(issue, { config: testConfig(), now: NOW, lang });
 const filled = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/T', preferencesUrl: 'https://news.example.org/digest/preferences/T', recipient: 'reader@example.org' };
@@ -15,23 +15,10 @@ const filled = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/T'
 /** Three papers covering the abstract cases: both, only Chinese, only English. */
 const mixed = parseIssue(
   '2024-05-06.md',
-  `---
-title: "Mixed abstracts"
-week: { start: 2024-05-06, end: 2024-05-10 }
-publish_at: 2024-05-11T09:00:00+08:00
-status: ready
-papers:
-  - title: { en: "Both Abstracts", zh: "两种摘要" }
-    abstract: { zh: "中文摘要一。", en: "English abstract one." }
-    links: { code: "https://github.com/example/both", paper: "https://arxiv.org/abs/2405.00001" }
-  - title: { en: "Chinese Only", zh: "只有中文" }
-    abstract: { zh: "只有中文摘要。" }
-    links: { code: "https://github.com/example/zh" }
-  - title: { en: "English Only", zh: "只有英文" }
-    abstract: { en: "Only an English abstract." }
----
-A note with **bold**, [a link](https://example.org/post), [bad](javascript:alert(1)), mailto:a@example.org and ftp://example.org/f.
-`,
+  mixedIssueText({
+    title: 'Mixed abstracts',
+    note: 'A note with **bold**, [a link](https://example.org/post), [bad](javascript:alert(1)), mailto:a@example.org and ftp://example.org/f.',
+  }),
 );
 
 describe('language variants', () => {
