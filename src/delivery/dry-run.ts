@@ -52,7 +52,7 @@ export async function dryRunManifest(app: App, issue: Issue): Promise<DryRunMani
   if (!app.config.siteUrl.startsWith('https:')) problems.push(`SITE_URL ${app.config.siteUrl} is not https: Gmail and Yahoo expect an HTTPS one-click unsubscribe link (RFC 8058)`);
   const dkimProblem = dkimSetupProblem(app.config);
   if (dkimProblem) problems.push(dkimProblem);
-  if (byLang.en > 0 && hasCjk(issue.note)) notes.push(`the editor's note is written in Chinese: the en edition leaves it out`);
+  if (byLang.en > 0 && hasCjk(issue.note)) notes.push(`the editor's note has Chinese text: the en edition leaves it out (write it in English to reach en readers)`);
 
   const existing = await store.getSend(issue.id);
   const existingSend = existing ? { total: existing.total, finished: existing.finishedAt !== null, counts: await store.deliveryCounts(issue.id) } : null;

@@ -14,7 +14,7 @@
  * - `en`: nothing but English. Subject and heading are `title_en` (or "Weekly AI Papers
  *   (YYMMDD–YYMMDD)" from the week), the site title is SITE_TITLE_EN; per paper the English title
  *   (linked) and the English abstract, or one English line saying there is none. An editor's note
- *   written in Chinese is left out (the `zh` and `both` editions carry it).
+ *   with Chinese text in it is left out (the `zh` and `both` editions carry it).
  */
 import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
@@ -85,7 +85,7 @@ export function subjectOf(issue: Issue, lang: Lang = 'both'): string {
   return cleanText(issueTitleOf(issue, lang)).replace(/\s+/g, ' ').trim();
 }
 
-/** The editor's note as an edition carries it: the `en` edition leaves out a note written in Chinese. */
+/** The editor's note as an edition carries it: the `en` edition leaves out a note with Chinese text. */
 export function noteOf(issue: Issue, lang: Lang): string {
   return lang === 'en' && hasCjk(issue.note) ? '' : issue.note;
 }

@@ -3,7 +3,7 @@
  * real files, a real SQLite ledger and a real SMTP server).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,12 +36,14 @@ describe('sudi send', () => {
   it('--dry-run prints recipients by language, subjects, sizes and problems; sends nothing, writes no ledger row', async () => {
     await project.addSubscribers(7); // langs cycle zh, en, both
     await configureDkim('news.example.org');
+    await appendFile(path.join(project.dir, 'issues', '2024-04-15.md'), '本周编者按：九篇论文。\n');
     const r = await run(['send', 'latest', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dry run: nothing is sent');
     expect(r.stdout).toMatch(/recipients: 7 active subscriber\(s\): 3 zh, 2 en, 2 both/);
     expect(r.stdout).toMatch(/subject: +每周AI论文速递/);
     expect(r.stdout).toContain('subject en: Weekly AI Papers (240415–240419)\n');
+    expect(r.stdout).toContain("note:       the editor's note has Chinese text: the en edition leaves it out");
     expect(r.stdout).toMatch(/message: +zh +\d+\.\d KB on the wire \(HTML part \d+\.\d KB, base64\)/);
     expect(r.stdout).toContain('problems:   none found');
     expect(smtp.messages).toHaveLength(0);
