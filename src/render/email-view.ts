@@ -63,7 +63,7 @@ export interface ViewInput {
   placeholders: Placeholders;
 }
 
-/** Chooses between a Chinese and an English label according to the variant (`中文 / English` for both). */
+/** Chooses between a Chinese and an English label for the edition (`中文 / English` for both). */
 export function pick(lang: Lang, zh: string, en: string): string {
   return lang === 'zh' ? zh : lang === 'en' ? en : `${zh} / ${en}`;
 }
