@@ -149,7 +149,7 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 async function composeNaively(r: RenderedEmail, n: number): Promise<number> {
   const ref = { subscriberId: n + 1, email: `reader${n}@example.org` };
   const config = { siteUrl: 'https://news.example.org/' };
-  const values = { unsubscribeUrl: unsubscribeUrl(config, SECRET, ref), preferencesUrl: preferencesUrl(config, SECRET, ref) };
+  const values = { unsubscribeUrl: unsubscribeUrl(config, SECRET, ref), preferencesUrl: preferencesUrl(config, SECRET, ref), recipient: ref.email };
   const { html, text } = personalize(r, values);
   const m = await composeMessage({
     from: 'Sudi <digest@news.example.org>',
@@ -169,5 +169,6 @@ function recipient(n: number) {
   return {
     unsubscribeUrl: `https://news.example.org/unsubscribe/${token}`,
     preferencesUrl: `https://news.example.org/preferences/${token}?from=email&lang=zh`,
+    recipient: `reader${n}@example.org`,
   };
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { compile as compileProxyAddresses } from '@fastify/proxy-addr';
 import { z } from 'zod';
+import { hasCjk } from './cjk.ts';
 import * as check from './config-values.ts';
 import { SudiError } from './errors.ts';
 
@@ -24,6 +25,7 @@ const EnvSchema = z.object({
   // Unset: the local server's own address (filled in from PORT below), so links work out of the box.
   SITE_URL: optionalChecked(check.url(['https:', 'http:'], 'https://news.example.org/', { bare: true })),
   SITE_TITLE: checkedOr(check.headerText(200), '每周AI论文速递 · Sudi'),
+  SITE_TITLE_EN: optionalChecked(check.headerText(200)),
   SITE_DESCRIPTION: checkedOr(check.headerText(1000), 'A weekly digest of AI papers, in Chinese and English.'),
   SITE_LANGUAGE: checkedOr(check.languageTag, 'zh-CN'),
   SITE_AUTHOR: checkedOr(check.headerText(200), 'Sudi'),
@@ -92,6 +94,8 @@ const EnvSchema = z.object({
 export interface Config {
   siteUrl: string; // always ends with '/'
   siteTitle: string;
+  /** The digest's English name (the `en` edition); SITE_TITLE_EN, else SITE_TITLE when it has no Chinese, else DEFAULT_SITE_TITLE_EN. */
+  siteTitleEn: string;
   siteDescription: string;
   siteLanguage: string;
   siteAuthor: string;
@@ -155,6 +159,9 @@ export interface TranslateConfig {
   timeoutMs: number;
 }
 
+/** The `en` edition's name for the digest when SITE_TITLE_EN is unset and SITE_TITLE is Chinese. */
+export const DEFAULT_SITE_TITLE_EN = 'Weekly AI Papers · Sudi';
+
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
 export const BUNDLED_TEMPLATES_DIR = path.resolve(import.meta.dirname, '..', 'templates');
 
@@ -181,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
   return {
     siteUrl: e.SITE_URL === undefined ? `http://localhost:${e.PORT}/` : e.SITE_URL.endsWith('/') ? e.SITE_URL : `${e.SITE_URL}/`,
     siteTitle: e.SITE_TITLE,
+    siteTitleEn: e.SITE_TITLE_EN ?? (hasCjk(e.SITE_TITLE) ? DEFAULT_SITE_TITLE_EN : e.SITE_TITLE),
     siteDescription: e.SITE_DESCRIPTION,
     siteLanguage: e.SITE_LANGUAGE,
     siteAuthor: e.SITE_AUTHOR,

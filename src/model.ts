@@ -115,6 +115,8 @@ export const IssueStatusSchema = z.enum(['draft', 'ready'], { error: 'expected d
 export const IssueFrontMatterSchema = z
   .object({
     title: nonEmptyText('the issue title'),
+    /** The English issue title (the `en` edition's subject and heading); absent: derived from the week. */
+    title_en: nonEmptyText('the English issue title').optional(),
     week: z.object({ start: isoDate, end: isoDate }, { error: 'expected { start: YYYY-MM-DD, end: YYYY-MM-DD }' }).strict(),
     publish_at: offsetDateTime,
     status: IssueStatusSchema,

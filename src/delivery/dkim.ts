@@ -23,6 +23,7 @@ export const DKIM_SIGNED_HEADERS = [
   'List-Id',
   'List-Unsubscribe',
   'List-Unsubscribe-Post',
+  'Feedback-ID',
   'MIME-Version',
   'Content-Type',
 ] as const;

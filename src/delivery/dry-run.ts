@@ -3,16 +3,23 @@
  * the subject, the size of a real message as it goes on the wire, and every problem found on the
  * way, without touching the ledger.
  */
+import { domainToASCII } from 'node:url';
+import { getDomain } from 'tldts';
+import { hasCjk } from '../cjk.ts';
 import type { Config } from '../config.ts';
 import type { Issue, Lang } from '../model.ts';
 import { emailSizes, formatKb, SIZE_WARN_BYTES } from '../render/email-size.ts';
 import type { DeliveryState, LedgerStore, SubscriberStore } from '../store/store.ts';
 import type { IssueMessages } from './issue-messages.ts';
+import { parseMailFrom } from './message.ts';
 import type { Transport } from './transport.ts';
 
 export interface DryRunManifest {
   issue: Issue;
+  /** The issue's subject (the zh and both editions). */
   subject: string | null;
+  /** The en edition's subject, when somebody would receive that edition. */
+  subjectEn: string | null;
   due: boolean;
   transport: string;
   recipients: { total: number; byLang: Record<Lang, number> };
@@ -25,7 +32,7 @@ export interface DryRunManifest {
 
 /** What a dry run reads; the composition root (app.ts) provides it. */
 export interface DryRunDeps {
-  config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'siteUrl'>;
+  config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'siteUrl' | 'dkim' | 'mailFrom'>;
   now: () => Date;
   store(): Promise<Pick<SubscriberStore, 'listSubscribers'> & Pick<LedgerStore, 'getSend' | 'deliveryCounts'>>;
   transport(): Pick<Transport, 'description'>;
@@ -52,6 +59,9 @@ export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<Dry
   if (!due) notes.push(`due at ${issue.publish_at}: the scheduler sends it then; \`sudi send\` now would send it early`);
   if (!app.config.smtpUrl) notes.push(`no SMTP_URL: messages would be written to ${app.config.outboxDir} as .eml files`);
   if (!app.config.siteUrl.startsWith('https:')) problems.push(`SITE_URL ${app.config.siteUrl} is not https: Gmail and Yahoo expect an HTTPS one-click unsubscribe link (RFC 8058)`);
+  const dkimProblem = dkimSetupProblem(app.config);
+  if (dkimProblem) problems.push(dkimProblem);
+  if (byLang.en > 0 && hasCjk(issue.note)) notes.push(`the editor's note has Chinese text: the en edition leaves it out (write it in English to reach en readers)`);
 
   const existing = await store.getSend(issue.id);
   const existingSend = existing ? { total: existing.total, finished: existing.finishedAt !== null, counts: await store.deliveryCounts(issue.id) } : null;
@@ -60,12 +70,14 @@ export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<Dry
 
   const messages: DryRunManifest['messages'] = [];
   let subject: string | null = null;
+  let subjectEn: string | null = null;
   const factories = app.issueMessages();
   for (const lang of ['zh', 'en', 'both'] as Lang[]) {
     if (byLang[lang] === 0 && !(total === 0 && lang === 'both')) continue;
     try {
       const factory = await factories.factory(issue.id, lang);
-      subject = factory.subject;
+      if (lang === 'en') subjectEn = factory.subject;
+      else subject = factory.subject;
       const msg = factory.build({ subscriberId: 1, email: 'sample.recipient@example.org' }, { now });
       const bytes = Array.isArray(msg.raw) ? (msg.raw as Buffer[]).reduce((n, b) => n + b.length, 0) : Buffer.byteLength(msg.raw as string | Buffer);
       const html = emailSizes((await factories.rendered(issue.id, lang)).html);
@@ -75,14 +87,35 @@ export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<Dry
       problems.push(`${lang}: the message cannot be built: ${(e as Error).message}`);
     }
   }
-  return { issue, subject, due, transport: app.transport().description, recipients: { total, byLang }, messages, existingSend, problems, notes };
+  return { issue, subject, subjectEn, due, transport: app.transport().description, recipients: { total, byLang }, messages, existingSend, problems, notes };
 }
+
+/**
+ * What is wrong with the DKIM setup for the From address, or null. Gmail and Yahoo require bulk mail
+ * to pass DMARC, which needs a DKIM signature by the From domain or one sharing its organizational
+ * domain (relaxed alignment, the default: news.example.org and example.org align).
+ */
+export function dkimSetupProblem(config: Pick<Config, 'dkim' | 'mailFrom'>): string | null {
+  const fromDomain = parseMailFrom(config.mailFrom).address.split('@')[1]!;
+  const from = ascii(fromDomain);
+  if (!config.dkim) {
+    return `no DKIM signing: set DKIM_DOMAIN (${from}), DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE; Gmail and Yahoo expect bulk mail signed by the From domain (README: Deliverability)`;
+  }
+  const signer = ascii(config.dkim.domain);
+  if (signer === from) return null;
+  const org = (d: string) => getDomain(d, { allowPrivateDomains: true }) ?? d;
+  if (org(signer) === org(from)) return null;
+  return `DKIM_DOMAIN ${config.dkim.domain} does not match MAIL_FROM's domain ${fromDomain}: DMARC fails unless the signing domain is the From domain or shares its organizational domain (expected DKIM_DOMAIN=${[...new Set([from, org(from)])].join(' or ')})`;
+}
+
+const ascii = (domain: string) => (domainToASCII(domain.toLowerCase()) || domain).toLowerCase();
 
 export function describeDryRun(m: DryRunManifest): string[] {
   const lines = [
     `dry run: nothing is sent and the ledger is not touched`,
     `issue:      ${m.issue.id}  ${m.issue.title}  (${m.issue.status}, publish_at ${m.issue.publish_at}${m.due ? ', due' : ', not yet due'})`,
     `subject:    ${m.subject ?? '(could not be rendered)'}`,
+    ...(m.subjectEn === null ? [] : [`subject en: ${m.subjectEn}`]),
     `recipients: ${m.recipients.total} active subscriber(s): ${m.recipients.byLang.zh} zh, ${m.recipients.byLang.en} en, ${m.recipients.byLang.both} both`,
     ...m.messages.map((x) => `message:    ${x.lang.padEnd(4)} ${formatKb(x.bytes)} on the wire (HTML part ${formatKb(x.htmlSent)}, ${x.encoding})`),
     `via:        ${m.transport}`,

@@ -27,9 +27,9 @@ export function renderCache(): RenderIssue {
   const cache = new Map<string, Promise<RenderedEmail[]>>();
   return (issue, opts) => {
     // Only what renderEmail reads (RenderEmailOptions['config']); the issue's file name is not rendered.
-    const { siteUrl, siteTitle, siteAuthor, templatesDir } = opts.config;
+    const { siteUrl, siteTitle, siteTitleEn, siteAuthor, templatesDir } = opts.config;
     const key = createHash('sha256')
-      .update(JSON.stringify([{ ...issue, source: '' }, siteUrl, siteTitle, siteAuthor, templatesDir, opts.now.toISOString().slice(0, 10), opts.langs]))
+      .update(JSON.stringify([{ ...issue, source: '' }, siteUrl, siteTitle, siteTitleEn, siteAuthor, templatesDir, opts.now.toISOString().slice(0, 10), opts.langs]))
       .digest('base64');
     let p = cache.get(key);
     if (!p) {

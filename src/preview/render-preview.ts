@@ -41,7 +41,7 @@ export async function renderPreview(file: string, config: Config, now: Date, web
   forgetTemplates(config.templatesDir); // an edited template must show on the next render
   const rendered = await renderEmail(issue, { config, now, lang: 'both' });
   const home = siteUrls(config).home;
-  const email = personalize(rendered, { unsubscribeUrl: `${home}unsubscribe/PREVIEW`, preferencesUrl: `${home}preferences/PREVIEW` });
+  const email = personalize(rendered, { unsubscribeUrl: `${home}unsubscribe/PREVIEW`, preferencesUrl: `${home}preferences/PREVIEW`, recipient: 'reader@example.org' });
 
   const webConfig: Config = { ...config, siteUrl: webSiteUrl };
   const templates = await loadSiteTemplates(config.templatesDir);

@@ -4,17 +4,21 @@
  * in templates/email/. Two flavours of the same view: `html` (every string already escaped, as
  * Handlebars SafeStrings) and `text` (plain strings, control characters removed).
  *
- * Language variants (the Subscriber's preference):
- * - `both` (default): English title (linked), Chinese title, the Chinese and the English abstract
- *   (whichever exist). Chrome labels in Chinese with English alongside.
- * - `zh`: Chinese title leads (linked), the English title under it as the paper's real name;
- *   the Chinese abstract, or the English one, labelled as such, when there is no Chinese abstract.
- * - `en`: English title (linked), no Chinese title; the English abstract, or, when there is none,
- *   the Chinese abstract labelled "Chinese abstract (no English abstract yet)": a reader can still
- *   translate it, and leaving the paper bare would hide what it is about.
+ * Language editions (the Subscriber's preference):
+ * - `both` (default): the issue's (Chinese) title; per paper the English title (linked), the
+ *   Chinese title, the Chinese and the English abstract (whichever exist). Chrome labels in
+ *   Chinese with English alongside.
+ * - `zh`: all chrome in Chinese. Chinese title leads (linked), the English title under it as the
+ *   paper's real name (what a reader searches for); the Chinese abstract, or one Chinese line
+ *   saying there is none yet.
+ * - `en`: nothing but English. Subject and heading are `title_en` (or "Weekly AI Papers
+ *   (YYMMDD–YYMMDD)" from the week), the site title is SITE_TITLE_EN; per paper the English title
+ *   (linked) and the English abstract, or one English line saying there is none. An editor's note
+ *   with Chinese text in it is left out (the `zh` and `both` editions carry it).
  */
 import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
+import { hasCjk } from '../cjk.ts';
 import type { Issue, Lang, Paper } from '../model.ts';
 import { siteUrls } from '../site-urls.ts';
 import { stripXmlIllegal } from '../xml-chars.ts';
@@ -27,10 +31,12 @@ type Out<F extends Flavour> = F extends 'html' ? Handlebars.SafeString : string;
 export const LANG_TAG = { zh: 'zh-CN', en: 'en' } as const;
 
 /** Preferred order of the link that a paper's title points to. */
-const TITLE_LINK_ORDER = ['paper', 'code', 'pdf', 'project'];
+const TITLE_LINK_ORDER = ['paper', 'abs', 'code', 'pdf', 'project'];
 
 const LINK_LABELS: Record<string, { zh: string; en: string }> = {
   paper: { zh: '论文', en: 'Paper' },
+  abs: { zh: 'arXiv', en: 'arXiv' },
+  hf: { zh: 'Hugging Face', en: 'Hugging Face' },
   code: { zh: '代码', en: 'Code' },
   pdf: { zh: 'PDF', en: 'PDF' },
   project: { zh: '项目主页', en: 'Project' },
@@ -42,39 +48,70 @@ const LINK_LABELS: Record<string, { zh: string; en: string }> = {
 export interface Placeholders {
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** The address the message is sent to (named in the footer). */
+  recipient: string;
 }
+
+/** What an edition says where a paper has no abstract in its language. */
+export const NO_ABSTRACT = { zh: '暂无中文摘要。', en: 'English abstract not available.' } as const;
 
 export interface ViewInput {
   issue: Issue;
-  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteAuthor'>;
+  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteTitleEn' | 'siteAuthor'>;
   now: Date;
   lang: Lang;
   placeholders: Placeholders;
 }
 
-/** Chooses between a Chinese and an English label according to the variant (`中文 / English` for both). */
+/** Chooses between a Chinese and an English label for the edition (`中文 / English` for both). */
 export function pick(lang: Lang, zh: string, en: string): string {
   return lang === 'zh' ? zh : lang === 'en' ? en : `${zh} / ${en}`;
 }
 
-export function subjectOf(issue: Issue): string {
-  return cleanText(issue.title).replace(/\s+/g, ' ').trim();
+/** `240415` from `2024-04-15`: the digest's own way of writing a week. */
+const yymmdd = (isoDate: string) => isoDate.slice(2).replaceAll('-', '');
+
+/** The English issue title: `title_en`, else "Weekly AI Papers (240415–240419)" from the week. */
+export function englishTitleOf(issue: Pick<Issue, 'title_en' | 'week'>): string {
+  return issue.title_en ?? `Weekly AI Papers (${yymmdd(issue.week.start)}–${yymmdd(issue.week.end)})`;
 }
 
-/** The preheader: the note's first paragraph, else the paper count and the first titles. */
+/** The issue title an edition shows: English for `en`, the issue's own (Chinese) title otherwise. */
+export function issueTitleOf(issue: Issue, lang: Lang): string {
+  return lang === 'en' ? englishTitleOf(issue) : issue.title;
+}
+
+export function subjectOf(issue: Issue, lang: Lang = 'both'): string {
+  return cleanText(issueTitleOf(issue, lang)).replace(/\s+/g, ' ').trim();
+}
+
+/** The editor's note as an edition carries it: the `en` edition leaves out a note with Chinese text. */
+export function noteOf(issue: Issue, lang: Lang): string {
+  return lang === 'en' && hasCjk(issue.note) ? '' : issue.note;
+}
+
+/**
+ * The preheader: the note's first paragraph when it is in the edition's language (any for `both`),
+ * else the paper count and the first titles.
+ */
 export function preheaderOf(issue: Issue, lang: Lang): string {
-  const firstNoteLine = noteText(issue.note)
+  const firstNoteLine = noteText(noteOf(issue, lang))
     .split('\n')
     .find((l) => l.trim() !== '' && !/^[=\-#>]+$/.test(l.trim()) && !/^(\[\d+\] )?https?:\/\//.test(l));
   const n = issue.papers.length;
   const titles = issue.papers.map((p) => (lang === 'en' ? p.title.en : (p.title.zh ?? p.title.en)));
-  const text = firstNoteLine
+  const fits = firstNoteLine !== undefined && (lang !== 'zh' || hasCjk(firstNoteLine));
+  const text = fits
     ? firstNoteLine
     : lang === 'en'
-      ? `${n} paper${n === 1 ? '' : 's'} this week: ${titles.join(' · ')}`
-      : `本期 ${n} 篇论文：${titles.join(' · ')}`;
+      ? `${paperCount(n, 'en')} this week: ${titles.join(' · ')}`
+      : `本期 ${paperCount(n, 'zh')}：${titles.join(' · ')}`;
   // Without the note's link reference marks (`a link [1]`): the preheader has no references.
   return truncate(cleanText(text).replace(/ \[\d+\]/g, '').replace(/\s+/g, ' ').trim(), 140);
+}
+
+function paperCount(n: number, lang: 'zh' | 'en'): string {
+  return lang === 'zh' ? `${n} 篇论文` : `${n} paper${n === 1 ? '' : 's'}`;
 }
 
 function truncate(s: string, max: number): string {
@@ -114,11 +151,9 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
     if (lang === 'both') {
       add('zh');
       add('en');
-    } else if (lang === 'zh') {
-      if (p.abstract.zh !== undefined) add('zh');
-      else add('en', '英文摘要');
-    } else if (p.abstract.en !== undefined) add('en');
-    else add('zh', 'Chinese abstract (no English abstract yet)');
+    } else add(lang);
+    // One line in the edition's language instead of the other language's abstract.
+    const missing = lang !== 'both' && p.abstract[lang] === undefined ? s(NO_ABSTRACT[lang]) : undefined;
 
     const url = titleLink(p);
     return {
@@ -128,6 +163,7 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
       heading,
       subheading,
       abstracts,
+      missing,
       links: Object.entries(p.links).map(([name, href]) => {
         const l = LINK_LABELS[name];
         return { name, label: s(l ? pick(lang, l.zh, l.en) : name), url: s(href) };
@@ -136,8 +172,11 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
     };
   });
 
-  const note = html ? noteHtml(stripXmlIllegal(issue.note)) : noteText(issue.note);
-  const subject = subjectOf(issue);
+  const edition = lang === 'both' ? 'zh' : lang;
+  const noteSource = noteOf(issue, lang);
+  const note = html ? noteHtml(stripXmlIllegal(noteSource)) : noteText(noteSource);
+  const subject = subjectOf(issue, lang);
+  const title = issueTitleOf(issue, lang);
   return {
     lang,
     isZh: lang === 'zh',
@@ -146,21 +185,26 @@ export function buildView<F extends Flavour>(flavour: F, input: ViewInput): Reco
     htmlLang: lang === 'en' ? LANG_TAG.en : LANG_TAG.zh,
     subject: s(subject),
     preheader: s(preheaderOf(issue, lang)),
-    site: { title: s(config.siteTitle), url: s(urls.home), author: s(config.siteAuthor) },
+    // title: the edition's name for the digest; titleZh / titleEn for the bilingual footer.
+    site: { title: s(lang === 'en' ? config.siteTitleEn : config.siteTitle), titleZh: s(config.siteTitle), titleEn: s(config.siteTitleEn), url: s(urls.home), author: s(config.siteAuthor) },
     issue: {
       id: s(issue.id),
-      title: s(issue.title),
+      title: s(title),
       weekStart: s(issue.week.start),
       weekEnd: s(issue.week.end),
+      // The issue's page in the Archive ("view in browser").
       url: s(urls.issue(issue.id)),
       paperCount: issue.papers.length,
+      paperCountLabel: s(paperCount(issue.papers.length, edition)),
     },
     note: note === '' ? undefined : raw(note),
+    noteLang: hasCjk(noteSource) ? LANG_TAG.zh : LANG_TAG.en,
     papers,
     feeds: { rss: s(urls.rss), atom: s(urls.atom), json: s(urls.json) },
     // Placeholders are our own tokens, not content: passed through unescaped on purpose.
     unsubscribeUrl: raw(input.placeholders.unsubscribeUrl),
     preferencesUrl: raw(input.placeholders.preferencesUrl),
+    recipient: raw(input.placeholders.recipient),
     year: now.getUTCFullYear(),
   };
 }

@@ -35,7 +35,7 @@ export interface RenderedEmail {
 }
 
 export interface RenderEmailOptions {
-  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteAuthor' | 'templatesDir'>;
+  config: Pick<Config, 'siteUrl' | 'siteTitle' | 'siteTitleEn' | 'siteAuthor' | 'templatesDir'>;
   /** The caller's clock (footer year); output depends only on the inputs. */
   now: Date;
   /** The Subscriber's language preference; default `both`. */
@@ -47,7 +47,7 @@ const htmlHelpers: HelperMap = {
     const lang = (options.data as { root: { lang: Lang } }).root.lang;
     const z = escapeHtml(String(zh));
     const e = escapeHtml(String(en));
-    // In the bilingual variant the document is zh-CN, so the English half says so.
+    // In the bilingual edition the document is zh-CN, so the English half says so.
     return new Handlebars.SafeString(lang === 'zh' ? z : lang === 'en' ? e : `${z} / <span lang="en">${e}</span>`);
   },
 };
@@ -63,7 +63,7 @@ const textHelpers: HelperMap = {
   },
 };
 
-/** Renders one issue for one language variant. Throws E_TEMPLATE (naming the file) on template errors. */
+/** Renders one issue for one language edition. Throws E_TEMPLATE (naming the file) on template errors. */
 export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promise<RenderedEmail> {
   const lang = opts.lang ?? 'both';
   const { config, now } = opts;
@@ -82,7 +82,7 @@ export async function renderEmail(issue: Issue, opts: RenderEmailOptions): Promi
   const rendered: RenderedEmail = {
     issueId: issue.id,
     lang,
-    subject: subjectOf(issue),
+    subject: subjectOf(issue, lang),
     preheader: preheaderOf(issue, lang),
     html,
     text,

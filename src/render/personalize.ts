@@ -18,18 +18,22 @@ import { HTTP_URL } from './links.ts';
 export interface PersonalValues {
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** The Subscriber's address, named in the footer ("sent to …"). */
+  recipient: string;
 }
 
 type Slot = keyof PersonalValues;
-const SLOTS: readonly Slot[] = ['unsubscribeUrl', 'preferencesUrl'];
+const SLOTS: readonly Slot[] = ['unsubscribeUrl', 'preferencesUrl', 'recipient'];
 
 export const HTML_PLACEHOLDERS: Readonly<Placeholders> = {
   unsubscribeUrl: '{%sudi:unsubscribe-url%}',
   preferencesUrl: '{%sudi:preferences-url%}',
+  recipient: '{%sudi:recipient%}',
 };
 export const TEXT_PLACEHOLDERS: Readonly<Placeholders> = {
   unsubscribeUrl: '\uFFFF{sudi:unsubscribe-url}\uFFFF',
   preferencesUrl: '\uFFFF{sudi:preferences-url}\uFFFF',
+  recipient: '\uFFFF{sudi:recipient}\uFFFF',
 };
 
 /** One part cut at its placeholders: statics[0] value[0] statics[1] … statics[n], slots[i] names value[i]. */
@@ -94,20 +98,25 @@ function splitOn(s: string, tokens: Readonly<Placeholders>): SplitPart {
 }
 
 const SAFE_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f\uFFFF]+$/i;
+/** One address: no spaces, control characters or line breaks (it must stay on its line of text). */
+const SAFE_ADDRESS = /^[^\s\p{Cc}\uFFFF@]+@[^\s\p{Cc}\uFFFF@]+$/u;
 
 /**
  * One Subscriber's values for the places of `parts`. Both URLs must be absolute http(s) URLs
  * without spaces or control characters (a newline would let a value break out of its line in the
- * text part, or out of a header).
+ * text part, or out of a header); the recipient must be one address without either.
  */
 export function slotValues(parts: PersonalParts, values: PersonalValues): SlotValues {
-  for (const name of SLOTS) {
+  for (const name of ['unsubscribeUrl', 'preferencesUrl'] as const) {
     const v = values[name];
     if (typeof v !== 'string' || !SAFE_URL.test(v) || !HTTP_URL.test(v)) {
       throw new SudiError('E_CONFIG', `${name} ${JSON.stringify(v)} is not an absolute http(s) URL without spaces (expected e.g. https://news.example.org/unsubscribe/TOKEN; check SITE_URL)`);
     }
   }
-  const escaped: PersonalValues = { unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl) };
+  if (typeof values.recipient !== 'string' || !SAFE_ADDRESS.test(values.recipient)) {
+    throw new SudiError('E_CONFIG', `recipient ${JSON.stringify(values.recipient)} is not one email address (expected e.g. reader@example.org)`);
+  }
+  const escaped: PersonalValues = { unsubscribeUrl: escapeHtml(values.unsubscribeUrl), preferencesUrl: escapeHtml(values.preferencesUrl), recipient: escapeHtml(values.recipient) };
   return { html: parts.html.slots.map((s) => escaped[s]), text: parts.text.slots.map((s) => values[s]) };
 }
 

@@ -2,6 +2,9 @@
  * `sudi send`, `sudi status` and `sudi run-due` as an operator uses them (in-process runCli with
  * real files, a real SQLite ledger and a real SMTP server).
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../helpers/run-cli.ts';
@@ -22,14 +25,25 @@ afterEach(async () => {
   await smtp.close();
 });
 
+/** A DKIM key for the project (the test's own, made here), and the settings that use it. */
+async function configureDkim(domain: string): Promise<void> {
+  const file = path.join(project.dir, 'dkim.pem');
+  await writeFile(file, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  Object.assign(project.env, { DKIM_DOMAIN: domain, DKIM_SELECTOR: 'sudi', DKIM_PRIVATE_KEY_FILE: file });
+}
+
 describe('sudi send', () => {
-  it('--dry-run prints recipients by language, subject, sizes and problems; sends nothing, writes no ledger row', async () => {
+  it('--dry-run prints recipients by language, subjects, sizes and problems; sends nothing, writes no ledger row', async () => {
     await project.addSubscribers(7); // langs cycle zh, en, both
+    await configureDkim('news.example.org');
+    await appendFile(path.join(project.dir, 'issues', '2024-04-15.md'), '本周编者按：九篇论文。\n');
     const r = await run(['send', 'latest', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dry run: nothing is sent');
     expect(r.stdout).toMatch(/recipients: 7 active subscriber\(s\): 3 zh, 2 en, 2 both/);
     expect(r.stdout).toMatch(/subject: +每周AI论文速递/);
+    expect(r.stdout).toContain('subject en: Weekly AI Papers (240415–240419)\n');
+    expect(r.stdout).toContain("note:       the editor's note has Chinese text: the en edition leaves it out");
     expect(r.stdout).toMatch(/message: +zh +\d+\.\d KB on the wire \(HTML part \d+\.\d KB, base64\)/);
     expect(r.stdout).toContain('problems:   none found');
     expect(smtp.messages).toHaveLength(0);
@@ -42,10 +56,26 @@ describe('sudi send', () => {
     project.env.SITE_URL = 'http://news.example.org/';
     const r = await run(['send', '2024-04-22', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('problems:   3');
+    expect(r.stdout).toContain('problems:   4');
     expect(r.stdout).toMatch(/status is draft/);
     expect(r.stdout).toMatch(/no active \(confirmed\) subscribers/);
     expect(r.stdout).toMatch(/SITE_URL http:\/\/news\.example\.org\/ is not https/);
+    expect(r.stdout).toContain('  - no DKIM signing: set DKIM_DOMAIN (news.example.org), DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE;');
+    expect(r.stdout).not.toContain('subject en:');
+  });
+
+  it('--dry-run: a DKIM domain that does not align with the From domain is a problem; the parent domain aligns', async () => {
+    await project.addSubscribers(1);
+    await configureDkim('mail.other.example.net');
+    const r = await run(['send', 'latest', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('problems:   1');
+    expect(r.stdout).toContain(
+      "  - DKIM_DOMAIN mail.other.example.net does not match MAIL_FROM's domain news.example.org: DMARC fails unless the signing domain is the From domain or shares its organizational domain (expected DKIM_DOMAIN=news.example.org or example.org)",
+    );
+    project.env.DKIM_DOMAIN = 'example.org';
+    const aligned = await run(['send', 'latest', '--dry-run']);
+    expect(aligned.stdout).toContain('problems:   none found');
   });
 
   it('refuses a draft with a clear error (exit 2), and sends nothing', async () => {

@@ -93,7 +93,7 @@ describe('issue messages', () => {
         const msg = factory.build({ subscriberId, email }, { now: NOW });
         const bytes = raw(msg.raw);
         const fields = headerFields(bytes);
-        for (const name of ['From', 'To', 'Subject', 'Date', 'Message-ID', 'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'MIME-Version', 'Content-Type']) {
+        for (const name of ['From', 'To', 'Subject', 'Date', 'Message-ID', 'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'Feedback-ID', 'MIME-Version', 'Content-Type']) {
           expect(fields.filter((f) => f.name.toLowerCase() === name.toLowerCase()), name).toHaveLength(1);
         }
         // Header lines fold at spaces (a long URL cannot be split: RFC 5322 allows 998); body lines ≤ 76.
@@ -102,7 +102,7 @@ describe('issue messages', () => {
         for (const line of body.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(76);
 
         const parsed = await simpleParser(bytes);
-        const values = { unsubscribeUrl: unsubscribeUrl(config, SECRET, { subscriberId, email }), preferencesUrl: preferencesUrl(config, SECRET, { subscriberId, email }) };
+        const values = { unsubscribeUrl: unsubscribeUrl(config, SECRET, { subscriberId, email }), preferencesUrl: preferencesUrl(config, SECRET, { subscriberId, email }), recipient: email };
         const want = personalize(rendered, values);
         // mailparser hands text back with LF line breaks, as personalize() writes them.
         expect(parsed.html).toBe(want.html);
@@ -124,6 +124,10 @@ describe('issue messages', () => {
         expect(values.unsubscribeUrl).toMatch(/^https:\/\/news\.example\.org\/digest\/unsubscribe\//);
         expect(get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
         expect(get('list-id')).toBe('Sudi weekly <weekly.news.example.org>');
+        // Gmail's campaign:customer:mailtype:sender, no field with a colon or a space.
+        expect(get('feedback-id')).toBe(`${issue.id}.${lang}:weekly.news.example.org:newsletter:news.example.org`);
+        // A Chinese subject travels as GB18030 encoded words (SpamAssassin's SUBJ_ALL_CAPS), decoded back exactly.
+        expect(get('subject')).toMatch(lang === 'en' ? /^=\?UTF-8\?B\?/ : /^=\?GB18030\?B\?[^?]+\?=$/);
         expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
         expect(parsed.attachments).toHaveLength(0);
       }
@@ -148,7 +152,7 @@ describe('issue messages', () => {
     const factory = createMessageFactory(rendered, { config, secret: SECRET, addresses, dkim });
     const ref = { subscriberId: 77, email: 'qp@example.org' };
     const bytes = raw(factory.build(ref, { now: NOW }).raw);
-    const want = personalize(rendered, { unsubscribeUrl: unsubscribeUrl(config, SECRET, ref), preferencesUrl: preferencesUrl(config, SECRET, ref) });
+    const want = personalize(rendered, { unsubscribeUrl: unsubscribeUrl(config, SECRET, ref), preferencesUrl: preferencesUrl(config, SECRET, ref), recipient: ref.email });
     const parts = partsOf(bytes);
     expect(bytes.toString('latin1')).toContain('Content-Transfer-Encoding: quoted-printable');
     expect(parts[0]!.decoded).toBe(canonicalLines(want.text));
@@ -193,7 +197,7 @@ describe('issue messages', () => {
         expect(r.status.result, JSON.stringify(r.status)).toBe('pass');
         expect(r.signingDomain).toBe('news.example.org');
         const h = String((r as unknown as { signingHeaders: { keys: string } }).signingHeaders.keys).toLowerCase().split(': ');
-        expect(h).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'to', 'subject', 'date', 'message-id']));
+        expect(h).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'feedback-id', 'from', 'to', 'subject', 'date', 'message-id']));
 
         // Tampering with the one-click header breaks the signature.
         const forged = Buffer.from(bytes.toString('utf8').replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=Nope'));

@@ -1,6 +1,7 @@
 /**
  * The email in real Chromium: the adversarial issue shows its text literally with no live markup,
- * and the seed issue lays out without horizontal overflow at phone and desktop widths.
+ * the seed issue lays out without horizontal overflow at phone and desktop widths, and every
+ * footer link (and "view in browser" at the top) is a tap target of at least 24 × 24 px.
  * Screenshots go to tests/artifacts/ (gitignored) for a person to look at.
  */
 import { mkdirSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { personalize, renderEmail } from '../../src/render/email.ts';
 import { adversarialIssue, ARTIFACTS, NOW, seedIssue, testConfig } from './fixtures.ts';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RECIPIENT = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/tok?a=1&b="x"', preferencesUrl: 'https://news.example.org/digest/preferences/tok' };
+const RECIPIENT = { unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/tok?a=1&b="x"', preferencesUrl: 'https://news.example.org/digest/preferences/tok', recipient: 'reader@example.org' };
 
 let browser: Browser;
 beforeAll(async () => {
@@ -147,6 +148,39 @@ describe('layout', () => {
       await close();
     }
   });
+
+  for (const lang of ['zh', 'en', 'both'] as Lang[]) {
+    it(`${lang}, 375 px: "view in browser" at the top and every footer link are at least 24 × 24 px`, async () => {
+      const rendered = await renderEmail(seedIssue(), { config: testConfig(), now: NOW, lang });
+      const { page, close } = await open(personalize(rendered, RECIPIENT).html, 375);
+      try {
+        const m = await page.evaluate(() => {
+          const box = (a: Element) => {
+            const r = a.getBoundingClientRect();
+            return { text: (a.textContent ?? '').trim(), width: r.width, height: r.height, top: r.top };
+          };
+          return {
+            top: [...document.querySelectorAll('.vb a')].map(box),
+            footer: [...document.querySelectorAll('.ft a')].map(box),
+            heading: document.querySelector('h1')!.getBoundingClientRect().top,
+            footerText: (document.querySelector('.ft') as HTMLElement).innerText,
+          };
+        });
+        expect(m.top.map((b) => b.text)).toEqual([lang === 'zh' ? '在浏览器中查看' : lang === 'en' ? 'View in browser' : '在浏览器中查看 / View in browser']);
+        expect(m.top[0]!.top).toBeLessThan(m.heading);
+        // Feeds (3), the site, unsubscribe, preferences; the bilingual footer names the site twice.
+        expect(m.footer).toHaveLength(lang === 'both' ? 7 : 6);
+        for (const b of [...m.top, ...m.footer]) {
+          expect(b.width, b.text).toBeGreaterThanOrEqual(24);
+          expect(b.height, b.text).toBeGreaterThanOrEqual(24);
+        }
+        expect(m.footerText).toContain(lang === 'zh' ? '这封邮件发送至 reader@example.org' : 'This email was sent to reader@example.org');
+        await page.screenshot({ path: path.join(ARTIFACTS, `email-footer-${lang}-375.png`), fullPage: true });
+      } finally {
+        await close();
+      }
+    });
+  }
 
   it('dark colour scheme: the card turns dark', async () => {
     const rendered = await renderEmail(seedIssue(), { config: testConfig(), now: NOW });

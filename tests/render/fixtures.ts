@@ -27,3 +27,24 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 export const NOW = new Date('2024-04-20T01:00:00Z');
+
+/** An issue file with three papers covering the abstract cases: both, only Chinese, only English. */
+export function mixedIssueText(o: { title: string; frontExtra?: string; note: string }): string {
+  return `---
+title: "${o.title}"
+${o.frontExtra ?? ''}week: { start: 2024-05-06, end: 2024-05-10 }
+publish_at: 2024-05-11T09:00:00+08:00
+status: ready
+papers:
+  - title: { en: "Both Abstracts", zh: "两种摘要" }
+    abstract: { zh: "中文摘要一。", en: "English abstract one." }
+    links: { code: "https://github.com/example/both", paper: "https://arxiv.org/abs/2405.00001" }
+  - title: { en: "Chinese Only", zh: "只有中文" }
+    abstract: { zh: "只有中文摘要。" }
+    links: { code: "https://github.com/example/zh" }
+  - title: { en: "English Only", zh: "只有英文" }
+    abstract: { en: "Only an English abstract." }
+---
+${o.note}
+`;
+}

@@ -14,10 +14,13 @@ const count = (hay: string, needle: string) => hay.split(needle).length - 1;
 const alice = {
   unsubscribeUrl: "https://news.example.org/digest/unsubscribe/AAA.alice?x=1&y='2'&z=\"3\"",
   preferencesUrl: 'https://news.example.org/digest/preferences/AAA.alice?tab=lang&v=<1>',
+  // Quotes, an ampersand and a non-ASCII local part are all valid in an address.
+  recipient: `"o'alice&co"+ä@example.org`,
 };
 const bob = {
   unsubscribeUrl: 'https://news.example.org/digest/unsubscribe/BBB.bob?x=9&y=8',
   preferencesUrl: 'https://news.example.org/digest/preferences/BBB.bob',
+  recipient: 'bob@example.net',
 };
 
 async function render(): Promise<RenderedEmail> {
@@ -28,10 +31,11 @@ describe('personalize', () => {
   it('fills each place once, escaped in HTML and verbatim in text, with nothing of another recipient', async () => {
     const rendered = await render();
     const places = {
-      html: { unsub: count(rendered.html, HTML_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.html, HTML_PLACEHOLDERS.preferencesUrl) },
-      text: { unsub: count(rendered.text, TEXT_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.text, TEXT_PLACEHOLDERS.preferencesUrl) },
+      html: { unsub: count(rendered.html, HTML_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.html, HTML_PLACEHOLDERS.preferencesUrl), to: count(rendered.html, HTML_PLACEHOLDERS.recipient) },
+      text: { unsub: count(rendered.text, TEXT_PLACEHOLDERS.unsubscribeUrl), prefs: count(rendered.text, TEXT_PLACEHOLDERS.preferencesUrl), to: count(rendered.text, TEXT_PLACEHOLDERS.recipient) },
     };
-    expect(places).toEqual({ html: { unsub: 1, prefs: 1 }, text: { unsub: 1, prefs: 1 } });
+    // The bilingual footer names the recipient in both languages.
+    expect(places).toEqual({ html: { unsub: 1, prefs: 1, to: 2 }, text: { unsub: 1, prefs: 1, to: 2 } });
 
     const a = personalize(rendered, alice);
     const b = personalize(rendered, bob);
@@ -43,6 +47,9 @@ describe('personalize', () => {
     expect(a.html).toContain('AAA.alice?x&#61;1&amp;y&#61;&#39;2&#39;&amp;z&#61;&quot;3&quot;');
     expect(count(a.text, alice.unsubscribeUrl)).toBe(places.text.unsub);
     expect(count(a.text, alice.preferencesUrl)).toBe(places.text.prefs);
+    expect(count(a.html, '&quot;o&#39;alice&amp;co&quot;+ä@example.org')).toBe(places.html.to);
+    expect(count(a.text, alice.recipient)).toBe(places.text.to);
+    expect(a.html).not.toContain(alice.recipient);
     // Every URL stands on its own line in the text part.
     expect(a.text.split('\n')).toContain(alice.unsubscribeUrl);
 
@@ -67,8 +74,12 @@ describe('personalize', () => {
     const byReplace = {
       html: rendered.html
         .replaceAll(HTML_PLACEHOLDERS.unsubscribeUrl, escapeHtml(bob.unsubscribeUrl))
-        .replaceAll(HTML_PLACEHOLDERS.preferencesUrl, escapeHtml(bob.preferencesUrl)),
-      text: rendered.text.replaceAll(TEXT_PLACEHOLDERS.unsubscribeUrl, bob.unsubscribeUrl).replaceAll(TEXT_PLACEHOLDERS.preferencesUrl, bob.preferencesUrl),
+        .replaceAll(HTML_PLACEHOLDERS.preferencesUrl, escapeHtml(bob.preferencesUrl))
+        .replaceAll(HTML_PLACEHOLDERS.recipient, escapeHtml(bob.recipient)),
+      text: rendered.text
+        .replaceAll(TEXT_PLACEHOLDERS.unsubscribeUrl, bob.unsubscribeUrl)
+        .replaceAll(TEXT_PLACEHOLDERS.preferencesUrl, bob.preferencesUrl)
+        .replaceAll(TEXT_PLACEHOLDERS.recipient, bob.recipient),
     };
     expect(personalize(copy, bob)).toEqual(byReplace);
     expect(personalize(rendered, bob)).toEqual(byReplace);
@@ -112,6 +123,19 @@ describe('personalize', () => {
         err = e;
       }
       expect(isSudiError(err) && err.code === 'E_CONFIG').toBe(true);
+    }
+  });
+
+  it('rejects a recipient that is not one address on one line', async () => {
+    const parts = personalParts(await render());
+    for (const bad of ['', 'no-at-sign', 'a@b\nBcc: victim@example.org', 'a b@example.org', 'a@b@c', 'a@example.org\uFFFF']) {
+      let err: unknown;
+      try {
+        slotValues(parts, { ...alice, recipient: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(isSudiError(err) && err.code === 'E_CONFIG', JSON.stringify(bad)).toBe(true);
     }
   });
 });
