@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
-import type { Glossary } from '../translate/glossary.ts';
+import type { Glossary } from './glossary.ts';
 import { formatProblem, formatWarning, validateIssue } from './parse-issue.ts';
 
 export interface LoadResult {

@@ -10,7 +10,7 @@ import { SudiError } from '../errors.ts';
 import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
 import { stripInvisible, stripInvisibleLines } from './strip-invisible.ts';
-import { glossaryMismatches, type Glossary } from '../translate/glossary-check.ts';
+import { glossaryMismatches, type Glossary } from './glossary-check.ts';
 
 export interface Problem {
   line: number;

@@ -3,7 +3,7 @@
  * text as the user message. Pure, so a test can read exactly what a model is told. The English is
  * sent as data after a fixed instruction; the answer is expected to be the translation alone.
  */
-import type { Glossary } from './glossary.ts';
+import type { Glossary } from '../content/glossary.ts';
 import type { TranslatedKind } from './normalise.ts';
 
 export interface ChatMessage {

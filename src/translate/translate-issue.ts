@@ -18,7 +18,7 @@ import { isPlaceholderText } from '../content/placeholders.ts';
 import { SudiError } from '../errors.ts';
 import { MACHINE_FIELDS, type IssueFrontMatter, type MachineField, type Paper } from '../model.ts';
 import { createChatClient, TranslationFailure, type FetchFn } from './chat-client.ts';
-import { loadGlossary, type Glossary } from './glossary.ts';
+import { loadGlossary, type Glossary } from '../content/glossary.ts';
 import { normaliseTranslation } from './normalise.ts';
 import { translationMessages } from './prompt.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GLOSSARY, parseGlossary } from '../../src/translate/glossary.ts';
-import { glossaryMismatches, termPattern } from '../../src/translate/glossary-check.ts';
+import { DEFAULT_GLOSSARY, parseGlossary } from '../../src/content/glossary.ts';
+import { glossaryMismatches, termPattern } from '../../src/content/glossary-check.ts';
 import { systemPrompt } from '../../src/translate/prompt.ts';
 
 describe('the glossary file', () => {

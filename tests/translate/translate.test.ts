@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseIssue } from '../../src/content/parse-issue.ts';
 import { parseConfig } from '../../src/config.ts';
-import { DEFAULT_GLOSSARY } from '../../src/translate/glossary.ts';
+import { DEFAULT_GLOSSARY } from '../../src/content/glossary.ts';
 import { translateIssue } from '../../src/translate/translate-issue.ts';
 import { englishOf, startChatStub, type Answer, type ChatStub } from '../helpers/chat-stub.ts';
 import { runCliCaptured, tempDir } from '../helpers/run-cli.ts';

@@ -8,7 +8,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .option('--verbose', 'list every file checked and what it holds')
     .action(async (opts: { issues: string; verbose?: boolean }) => {
       const { loadIssues } = await import('../../content/load-issues.ts');
-      const { loadGlossary } = await import('../../translate/glossary.ts');
+      const { loadGlossary } = await import('../../content/glossary.ts');
       const { isSudiError } = await import('../../errors.ts');
       const config = await ctx.config(opts);
       // A broken glossary is reported with everything else; the issues are still checked (without it).

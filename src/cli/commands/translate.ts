@@ -19,7 +19,7 @@ export function registerTranslate(program: Command, ctx: CliContext): void {
           import('../../errors.ts'),
           import('../../content/parse-issue.ts'),
           import('../../content/write-issue-file.ts'),
-          import('../../translate/glossary.ts'),
+          import('../../content/glossary.ts'),
           import('../../translate/translate-issue.ts'),
           import('../../translate/write-translations.ts'),
         ]);
