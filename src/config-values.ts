@@ -8,6 +8,7 @@
  * Also how a bad value is shown in the start-up error: never a secret (SECRET, ADMIN_TOKEN), and
  * URLs (SMTP_URL, DATABASE_URL, INBOUND_IMAP_URL) without their password.
  */
+import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { isTimeZone } from './time.ts';
 
@@ -72,6 +73,12 @@ export const languageTag: Check = withoutControls(
 );
 
 export const timeZone: Check = (v) => (isTimeZone(v) ? null : 'is not a time zone (expected an IANA name such as Asia/Shanghai or UTC)');
+
+/** A node-cron expression (five fields, or six with seconds first). */
+export const cronExpression: Check = withoutControls(
+  (v) => (cron.validate(v) ? null : 'is not a cron expression (expected five fields, e.g. "0 8 * * 5" for Fridays at 08:00)'),
+  'a cron expression',
+);
 
 export const path_: Check = withoutControls(null, 'a path');
 

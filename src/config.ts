@@ -70,6 +70,13 @@ const EnvSchema = z.object({
   INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalChecked(check.token(16)),
   POSTMARK_WEBHOOK_TOKEN: optionalChecked(check.token(16)),
+  ARXIV_API_URL: checkedOr(check.url(['https:', 'http:'], 'https://export.arxiv.org/api/query', { bare: true }), 'https://export.arxiv.org/api/query'),
+  HF_API_URL: checkedOr(check.url(['https:', 'http:'], 'https://huggingface.co/api', { bare: true }), 'https://huggingface.co/api'),
+  ARXIV_DELAY_MS: intIn(0, 600_000, 3000),
+  DRAFT_SCHEDULE: optionalChecked(check.cronExpression),
+  DRAFT_MIN_UPVOTES: intIn(0, 1_000_000, 45),
+  DRAFT_PAPERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).optional()),
+  EDITOR_EMAIL: optionalChecked(check.mailFrom),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -135,6 +142,16 @@ export interface Config {
   mailgunWebhookSigningKey: string | undefined;
   /** POST /webhooks/postmark exists only with it (basic-auth password or ?token=). */
   postmarkWebhookToken: string | undefined;
+  /** The arXiv API's query endpoint (`sudi fetch`). */
+  arxivApiUrl: string;
+  /** Hugging Face's API base (`/daily_papers` under it). */
+  hfApiUrl: string;
+  /** Least milliseconds between two arXiv requests (arXiv asks for 3 s). */
+  arxivDelayMs: number;
+  /** DRAFT_SCHEDULE: `sudi serve` assembles the week's draft from Hugging Face on this cron (in TZ). */
+  draft: { schedule: string; minUpvotes: number; maxPapers: number | undefined } | undefined;
+  /** Where the draft schedule mails what it assembled. */
+  editorEmail: string | undefined;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -196,6 +213,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
     mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     postmarkWebhookToken: e.POSTMARK_WEBHOOK_TOKEN,
+    arxivApiUrl: e.ARXIV_API_URL,
+    hfApiUrl: e.HF_API_URL,
+    arxivDelayMs: e.ARXIV_DELAY_MS,
+    draft: e.DRAFT_SCHEDULE ? { schedule: e.DRAFT_SCHEDULE, minUpvotes: e.DRAFT_MIN_UPVOTES, maxPapers: e.DRAFT_PAPERS } : undefined,
+    editorEmail: e.EDITOR_EMAIL,
   };
 }
 

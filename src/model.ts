@@ -97,6 +97,34 @@ export const PaperSchema = z
     /** Named links: `paper`, `code`, `pdf`, `project`, … Each an absolute http(s) URL. */
     links: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'is not a link name (expected e.g. code, paper, pdf)' }), httpUrl).default({}),
     tags: z.array(nonEmptyText('a tag')).default([]),
+    // What `sudi fetch` fills from arXiv and Hugging Face (all optional: hand-written files stay valid).
+    /** Names in arXiv order. */
+    authors: z.array(nonEmptyText('an author name'), { error: 'expected a list of author names' }).optional(),
+    /** arXiv categories, primary first (cs.CV, cs.LG). */
+    categories: z
+      .array(z.string().regex(/^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$/, { message: 'is not an arXiv category (expected e.g. cs.CV or stat.ML)' }), {
+        error: 'expected a list of arXiv categories',
+      })
+      .optional(),
+    /** Date of the first arXiv version. */
+    published: isoDate.optional(),
+    /** Date of the latest arXiv version. */
+    updated: isoDate.optional(),
+    doi: nonEmptyText('a DOI such as 10.1145/3386569.3392433').optional(),
+    journal_ref: nonEmptyText('a journal reference').optional(),
+    comment: nonEmptyText("the authors' comment").optional(),
+    /** Hugging Face upvotes (and GitHub stars), with the day they were read. */
+    popularity: z
+      .object(
+        {
+          upvotes: z.number({ error: 'expected a whole number of upvotes' }).int().min(0),
+          github_stars: z.number({ error: 'expected a whole number of stars' }).int().min(0).optional(),
+          read_at: isoDate,
+        },
+        { error: 'expected { upvotes: N, github_stars: N, read_at: YYYY-MM-DD }' },
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -8,7 +8,7 @@
  * - lineWidth 0: no folding, so a long abstract stays one line and means exactly what was written.
  * - Dates, publish_at, status and ids are plain scalars, as a person would type them.
  */
-import { Document, isMap, isPair, isScalar, Scalar, visit } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, Scalar, visit } from 'yaml';
 import type { IssueStatus } from '../model.ts';
 
 export interface IssueData {
@@ -22,10 +22,20 @@ export interface IssueData {
     abstract: { zh?: string; en?: string };
     links?: Record<string, string>;
     tags?: string[];
+    authors?: string[];
+    categories?: string[];
+    published?: string;
+    updated?: string;
+    doi?: string;
+    journal_ref?: string;
+    comment?: string;
+    popularity?: { upvotes: number; github_stars?: number; read_at: string };
   }>;
 }
 
-const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id']);
+const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id', 'published', 'updated', 'upvotes', 'github_stars', 'read_at']);
+/** Short lists written on one line: `categories: [ "cs.CV", "cs.LG" ]`. */
+const FLOW_KEYS = new Set(['week', 'categories', 'popularity']);
 
 export function serializeIssue(data: IssueData, options: { comment?: string; note?: string } = {}): string {
   // Fixed key order, and empty links/tags left out (both default to empty).
@@ -33,7 +43,11 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
     ...(p.id === undefined ? {} : { id: p.id }),
     title: { en: p.title.en, zh: p.title.zh },
     abstract: { ...(p.abstract.zh === undefined ? {} : { zh: p.abstract.zh }), ...(p.abstract.en === undefined ? {} : { en: p.abstract.en }) },
+    ...(p.authors && p.authors.length > 0 ? { authors: [...p.authors] } : {}),
+    ...(p.categories && p.categories.length > 0 ? { categories: [...p.categories] } : {}),
+    ...pick(p, ['published', 'updated', 'doi', 'journal_ref', 'comment']),
     ...(p.links && Object.keys(p.links).length > 0 ? { links: { ...p.links } } : {}),
+    ...(p.popularity ? { popularity: { upvotes: p.popularity.upvotes, ...pick(p.popularity, ['github_stars']), read_at: p.popularity.read_at } } : {}),
     ...(p.tags && p.tags.length > 0 ? { tags: [...p.tags] } : {}),
   }));
   const doc = new Document({
@@ -45,7 +59,7 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   });
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value).flow = true;
+      if (isScalar(pair.key) && FLOW_KEYS.has(String(pair.key.value)) && (isMap(pair.value) || isSeq(pair.value))) pair.value.flow = true;
     },
     Scalar(key, node, path) {
       if (key === 'key') return; // map keys stay plain
@@ -61,4 +75,11 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   const yaml = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: true });
   const note = options.note?.trim();
   return `---\n${yaml}---\n${note ? `${note}\n` : ''}`;
+}
+
+/** The keys of `o` that are set, in the order given (undefined ones left out). */
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
