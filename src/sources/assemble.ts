@@ -58,9 +58,14 @@ export async function papersFromHf(s: Sources, period: HfPeriod, cut: { top?: nu
 export async function enrichPapers(s: Sources, papers: readonly PaperData[]): Promise<Assembled> {
   const out: Assembled = { papers: [...papers], lines: [], problems: [] };
   const label = (i: number) => `papers.${i} "${papers[i]!.title.en}"`;
-  const withId = papers.map((p, i) => ({ i, id: p.id?.replace(/^arxiv:/, ''), base: baseArxivId(p) })).filter((x) => x.base !== null);
-  const byId = withId.length > 0 ? await arxivByIds(s, withId.map((x) => x.id!)) : null;
+  // Papers with an id are asked about together, and only when they lack something arXiv has.
+  const asked = papers.filter((p) => baseArxivId(p) && lacksArxivFields(p)).map((p) => p.id!.replace(/^arxiv:/, ''));
+  const byId = asked.length > 0 ? await arxivByIds(s, asked) : null;
   for (const [i, p] of papers.entries()) {
+    if (baseArxivId(p) && !lacksArxivFields(p)) {
+      out.lines.push(`${label(i)}: ${p.id}: nothing is missing (not asked)`);
+      continue;
+    }
     if (baseArxivId(p)) {
       const key = p.id!.replace(/^arxiv:/, '');
       const entry = byId?.found.get(key);
@@ -96,6 +101,11 @@ export async function enrichPapers(s: Sources, papers: readonly PaperData[]): Pr
     }
   }
   return out;
+}
+
+/** Whether a paper with an arXiv id lacks a field every arXiv entry has (comment, DOI and journal are often absent). */
+function lacksArxivFields(p: PaperData): boolean {
+  return !p.abstract.en || !p.authors?.length || !p.categories?.length || !p.published || !p.updated || !p.links?.abs;
 }
 
 function describeFilled(filled: readonly string[]): string {
