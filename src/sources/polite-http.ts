@@ -2,7 +2,7 @@
  * GET requests to paper sources (arXiv, Hugging Face), the way their operators ask for them:
  *
  * - one request at a time (a queue: never two connections open from this process);
- * - a minimum gap between requests to a URL prefix (arXiv: one every 3 seconds);
+ * - a minimum gap between one request's end and the next one's start, per URL prefix (arXiv: 3 s);
  * - 429 and 503 retried after the server's Retry-After (seconds or an HTTP date), at most 3 tries;
  * - a User-Agent naming Sudi and where it runs;
  * - an on-disk cache keyed by URL: a response already read is never asked for again, so running a
@@ -29,7 +29,7 @@ export interface PoliteHttpOptions {
   userAgent: string;
   /** Folder of cached responses; null: no cache. */
   cacheDir: string | null;
-  /** Minimum milliseconds between the starts of two requests whose URL starts with `prefix`. */
+  /** Minimum milliseconds from the end of one request to the start of the next whose URL starts with `prefix`. */
   spacing: readonly { prefix: string; ms: number }[];
   /** Read past the cache (and rewrite it). */
   refresh?: boolean;
@@ -51,19 +51,19 @@ const RETRIED = new Set([429, 503]);
 
 export function politeHttp(opts: PoliteHttpOptions): PoliteHttp {
   const now = opts.now ?? (() => new Date());
-  const lastStart = new Map<string, number>();
+  // Measured from the end of the previous request, so a slow answer never brings two closer together.
+  const lastEnd = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
 
   const waitForTurn = async (url: string) => {
     for (const s of opts.spacing) {
-      if (!url.startsWith(s.prefix)) continue;
-      const last = lastStart.get(s.prefix);
-      if (last !== undefined) {
-        const wait = last + s.ms - Date.now();
-        if (wait > 0) await sleep(wait, undefined, { signal: opts.signal });
-      }
-      lastStart.set(s.prefix, Date.now());
+      const last = url.startsWith(s.prefix) ? lastEnd.get(s.prefix) : undefined;
+      const wait = last === undefined ? 0 : last + s.ms - Date.now();
+      if (wait > 0) await sleep(wait, undefined, { signal: opts.signal });
     }
+  };
+  const ended = (url: string) => {
+    for (const s of opts.spacing) if (url.startsWith(s.prefix)) lastEnd.set(s.prefix, Date.now());
   };
 
   const request = async (url: string, accept: string, readStatuses: readonly number[]): Promise<SourceResponse> => {
@@ -71,18 +71,21 @@ export function politeHttp(opts: PoliteHttpOptions): PoliteHttp {
     for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
       await waitForTurn(url);
       let res: Response;
+      let body: string;
       try {
         res = await fetch(url, {
           headers: { 'user-agent': opts.userAgent, accept },
           redirect: 'follow',
           signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs ?? 60_000), ...(opts.signal ? [opts.signal] : [])]),
         });
+        body = await res.text();
       } catch (e) {
         if (opts.signal?.aborted) throw e;
         lastProblem = `no answer (${(e as Error).message})`;
         continue; // the spacing before the next try is the wait
+      } finally {
+        ended(url);
       }
-      const body = await res.text();
       if (res.status === 200 || readStatuses.includes(res.status)) return { url, status: res.status, body, readAt: now(), fromCache: false };
       lastProblem = `HTTP ${res.status}`;
       if (!RETRIED.has(res.status)) break;
