@@ -90,3 +90,8 @@ export function cutPapers(papers: readonly HfPaper[], cut: { top?: number; minUp
   const kept = cut.minUpvotes === undefined ? sorted : sorted.filter((p) => p.upvotes >= cut.minUpvotes!);
   return cut.top === undefined ? kept : kept.slice(0, cut.top);
 }
+
+/** The cut in words, for messages: "at least 45 upvotes, the top 10". */
+export function describeCut(cut: { top?: number; minUpvotes?: number }): string {
+  return [cut.minUpvotes === undefined ? '' : `at least ${cut.minUpvotes} upvotes`, cut.top === undefined ? '' : `the top ${cut.top}`].filter(Boolean).join(', ');
+}

@@ -12,7 +12,7 @@ import type { LineLog } from '../log.ts';
 import { mondayOf } from '../time.ts';
 import { parseArxivRef } from './arxiv.ts';
 import { enrichPapers, papersFromArxiv, papersFromHf, type Assembled } from './assemble.ts';
-import type { HfPeriod } from './hugging-face.ts';
+import { describeCut, type HfPeriod } from './hugging-face.ts';
 import type { Sources } from './paper-sources.ts';
 import { mergePapers, needsPerson, openIssueFile, renderIssueFile, translateDraft, writeIssueFile, type TranslateIssue } from './week-issue.ts';
 
@@ -141,8 +141,3 @@ export async function runFetch(
   await writeIssueFile(req.file, text, { create: !f.exists });
   return { file: req.file, created: !f.exists, lines, needs: needsPerson(data) };
 }
-
-export function describeCut(cut: { top?: number; minUpvotes?: number }): string {
-  return [cut.minUpvotes === undefined ? '' : `at least ${cut.minUpvotes} upvotes`, cut.top === undefined ? '' : `the top ${cut.top}`].filter(Boolean).join(', ');
-}
-

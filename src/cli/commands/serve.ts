@@ -18,6 +18,13 @@ export const ON_STARTED: OnStarted[] = [
     const scheduler = startAppScheduler(app, { log: app.deps.log });
     return () => scheduler.stop();
   },
+  // DRAFT_SCHEDULE: the week's draft from Hugging Face (translation plugs in as `translate`).
+  async (app) => {
+    if (!app.config.draft) return;
+    const { startDraftScheduler } = await import('../../schedule/draft-schedule.ts');
+    const scheduler = startDraftScheduler(app, { log: app.deps.log });
+    return scheduler ? () => scheduler.stop() : undefined;
+  },
 ];
 
 /**
