@@ -19,6 +19,7 @@ export function startDraftScheduler(app: App, opts: { log: LineLog; cron?: CronL
     log: opts.log,
     cron: opts.cron,
     catchUp: false,
+    setting: 'DRAFT_SCHEDULE',
     tick: async (signal) => {
       const r = await assembleWeekDraft({
         config,

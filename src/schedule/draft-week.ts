@@ -11,6 +11,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { isoWeekOf } from '../content/week.ts';
+import { writeIssueFile } from '../content/write-issue-file.ts';
 import { composeMessage } from '../delivery/compose.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { isSudiError } from '../errors.ts';
@@ -22,7 +23,7 @@ import { papersFromHf } from '../sources/assemble.ts';
 import { describeCut } from '../sources/hugging-face.ts';
 import type { PaperData } from '../sources/paper-fields.ts';
 import type { Sources } from '../sources/paper-sources.ts';
-import { mergePapers, needsPerson, newWeekIssue, renderIssueFile, translateDraft, writeIssueFile, type TranslateIssue } from '../sources/week-issue.ts';
+import { mergePapers, needsPerson, newWeekIssue, renderIssueFile, translateDraft, type TranslateIssue } from '../sources/week-issue.ts';
 
 export interface DraftDeps {
   config: Config;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { mondayOfIsoWeek } from '../content/week.ts';
 import { weekStartProblem } from '../content/new-issue.ts';
+import { writeIssueFile } from '../content/write-issue-file.ts';
 import { SudiError } from '../errors.ts';
 import type { LineLog } from '../log.ts';
 import { mondayOf } from '../time.ts';
@@ -14,7 +15,7 @@ import { parseArxivRef } from './arxiv.ts';
 import { enrichPapers, papersFromArxiv, papersFromHf, type Assembled } from './assemble.ts';
 import { describeCut, type HfPeriod } from './hugging-face.ts';
 import type { Sources } from './paper-sources.ts';
-import { mergePapers, needsPerson, openIssueFile, renderIssueFile, translateDraft, writeIssueFile, type TranslateIssue } from './week-issue.ts';
+import { mergePapers, needsPerson, openIssueFile, renderIssueFile, translateDraft, type TranslateIssue } from './week-issue.ts';
 
 export interface FetchOptions {
   arxiv?: string;

@@ -4,9 +4,7 @@
  * person still has to do is listed, and a Chinese title no source gave is the `sudi new`
  * placeholder, which `check` refuses once the issue is ready.
  */
-import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { SKELETON_PLACEHOLDERS } from '../content/new-issue.ts';
 import { validateIssue, formatProblem } from '../content/parse-issue.ts';
@@ -124,28 +122,4 @@ export function renderIssueFile(f: Pick<IssueFile, 'file' | 'note' | 'comment'>,
     });
   }
   return text;
-}
-
-/**
- * Temp file, then into place: a reader never sees half a file. `create`: never replaces a file that
- * appeared meanwhile (a hard link fails if the name exists, where a rename would overwrite it).
- */
-export async function writeIssueFile(file: string, text: string, opts: { create: boolean }): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  // Not *.md, so a concurrent `check` or build never picks up the temp file.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { flag: 'wx' });
-    if (opts.create) {
-      try {
-        await link(tmp, file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new SudiError('E_CONFLICT', `${file} already exists; not overwritten`);
-        throw e;
-      }
-      await unlink(tmp);
-    } else await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
 }

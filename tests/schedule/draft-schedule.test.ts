@@ -162,6 +162,8 @@ describe('DRAFT_SCHEDULE', () => {
 
   it('is off without DRAFT_SCHEDULE; a bad DRAFT_* setting is refused at start-up', () => {
     expect(startDraftScheduler(app({ DRAFT_SCHEDULE: '' }), { log: () => {}, cron: fakeCron() })).toBeNull();
+    // Shaped like cron, but node-cron (the one that runs it) refuses the values: refused as serve starts.
+    expect(() => startDraftScheduler(app({ DRAFT_SCHEDULE: '0 25 * * 5' }), { log: () => {}, cron: fakeCron() })).toThrow(/^DRAFT_SCHEDULE "0 25 \* \* 5" is not a cron expression/);
     expect(() => parseConfig({ DRAFT_SCHEDULE: 'every friday' }, dir)).toThrow(/invalid configuration/);
     let problems = '';
     try {

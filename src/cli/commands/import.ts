@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SudiError } from '../../errors.ts';
@@ -13,7 +12,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--ready', 'write status: ready instead of draft')
     .option('--force', 'replace an existing issue file that differs from this import')
     .action(async (digest: string, opts: { issues: string; ready?: boolean; force?: boolean }) => {
-      const { importDigest } = await import('../../content/import-digest.ts');
+      const [{ importDigest }, { writeIssueFile }] = await Promise.all([import('../../content/import-digest.ts'), import('../../content/write-issue-file.ts')]);
       const config = await ctx.config(opts);
       const digestPath = path.resolve(ctx.cwd, digest);
       let input: string;
@@ -45,21 +44,8 @@ export function registerImport(program: Command, ctx: CliContext): void {
           `${file} already exists and differs from this import; not overwritten (run again with --force to replace it, losing its edits)`,
         );
       }
-      await mkdir(config.issuesDir, { recursive: true });
-      await writeAtomically(file, result.text);
+      await writeIssueFile(file, result.text, { create: existing === undefined });
       ctx.out(file);
     });
 }
 
-/** Temp file in the same directory, then rename: a reader never sees a half-written issue. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  // Not *.md, so a concurrent `check` or build never picks up the temp file.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { flag: 'wx' });
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
