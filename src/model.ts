@@ -117,8 +117,8 @@ export const PaperSchema = z
     popularity: z
       .object(
         {
-          upvotes: z.number({ error: 'expected a whole number of upvotes' }).int().min(0),
-          github_stars: z.number({ error: 'expected a whole number of stars' }).int().min(0).optional(),
+          upvotes: z.number({ error: 'expected a whole number of upvotes' }).int().min(0, { message: 'is negative (expected a whole number of upvotes, 0 or more)' }),
+          github_stars: z.number({ error: 'expected a whole number of stars' }).int().min(0, { message: 'is negative (expected a whole number of stars, 0 or more)' }).optional(),
           read_at: isoDate,
         },
         { error: 'expected { upvotes: N, github_stars: N, read_at: YYYY-MM-DD }' },
