@@ -7,15 +7,14 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import cron from 'node-cron';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { parseIssue } from '../../src/content/parse-issue.ts';
 import { startDraftScheduler } from '../../src/schedule/draft-schedule.ts';
-import type { CronLike } from '../../src/schedule/scheduler.ts';
 import type { TranslateIssue } from '../../src/sources/week-issue.ts';
 import { tempDir } from '../helpers/run-cli.ts';
+import { fakeCron } from '../helpers/fake-cron.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 import { startSourceServer, type SourceServer } from '../helpers/source-server.ts';
 
@@ -40,21 +39,6 @@ afterEach(async () => {
   await smtp.close();
   await cleanup();
 });
-
-function fakeCron(): CronLike & { fire(): Promise<unknown>; expressions: string[] } {
-  let fn: (() => unknown) | null = null;
-  const expressions: string[] = [];
-  return {
-    expressions,
-    validate: (e) => cron.validate(e),
-    schedule(expression, f, opts) {
-      expressions.push(`${expression} ${opts.timezone}`);
-      fn = f;
-      return { stop: () => (fn = null) };
-    },
-    fire: async () => fn?.(),
-  };
-}
 
 function app(env: Record<string, string> = {}): App {
   const config = parseConfig(
