@@ -3,6 +3,7 @@
  * enrich. Each function returns the papers and one line per paper saying what happened to it.
  */
 import { localDate } from '../time.ts';
+import { parseArxivRef } from './arxiv.ts';
 import type { HfPeriod } from './hugging-face.ts';
 import { baseArxivId, fillMissing, paperFromArxiv, paperFromHf, samePaper, type PaperData } from './paper-fields.ts';
 import { arxivByIds, arxivByTitle, hfPapers, type Sources } from './paper-sources.ts';
@@ -40,8 +41,11 @@ export async function papersFromHf(s: Sources, period: HfPeriod, cut: { top?: nu
   const hf = await hfPapers(s, period, cut);
   const readAt = localDate(hf.readAt, tz);
   const out: Assembled & { all: number } = { papers: [], lines: [], problems: [], all: hf.all };
-  const arxiv = hf.papers.length > 0 ? await arxivByIds(s, hf.papers.map((p) => p.id)) : null;
-  for (const p of hf.papers) {
+  // paper.id is an arXiv id; anything else could neither be asked for nor stored as one.
+  const usable = hf.papers.filter((p) => parseArxivRef(p.id)?.version === null);
+  for (const p of hf.papers.filter((q) => !usable.includes(q))) out.lines.push(`skipped "${p.title}": its id ${JSON.stringify(p.id)} is not an arXiv id`);
+  const arxiv = usable.length > 0 ? await arxivByIds(s, usable.map((p) => p.id)) : null;
+  for (const p of usable) {
     const fromHf = paperFromHf(p, readAt);
     const entry = arxiv?.found.get(p.id);
     const paper = entry ? fillMissing(paperFromArxiv(entry, null), fromHf).paper : fromHf;
