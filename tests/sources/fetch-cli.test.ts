@@ -89,6 +89,19 @@ describe('sudi fetch --arxiv', () => {
     expect(src.requests.map((q) => new URL(q.url, src.url).searchParams.get('id_list'))).toEqual(['2404.0863,2404.08197', '2404.08197']);
   });
 
+  it('a source that keeps failing, or answers something that is not Atom, is exit 1 naming the URL; nothing is written', async () => {
+    const busy = { status: 503, headers: { 'retry-after': '0' } };
+    src.failNext('/api/query', busy, busy, busy);
+    const r = await fetchCli(['--arxiv', '2404.08634', '--week', '2024-04-15']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sudi: http:\/\/127\.0\.0\.1:\d+\/api\/query\?id_list=2404\.08634&start=0&max_results=1: HTTP 503 after 3 tries/);
+    src.failNext('/api/query', { status: 200, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body>Rate exceeded.</body></html>' });
+    const html = await fetchCli(['--arxiv', '2404.08634', '--week', '2024-04-15']);
+    expect(html.code).toBe(1);
+    expect(html.stderr).toMatch(/max_results=1:1:\d+: has a DOCTYPE; refused/);
+    await expect(readdir(path.join(dir, 'issues'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('bad input is exit 2 with a clear message, before any request', async () => {
     const cases: [string[], RegExp][] = [
       [['--arxiv', '2404.08634,hello'], /"hello" is not an arXiv id \(expected e\.g\. 2404\.08634/],
