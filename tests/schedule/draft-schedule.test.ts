@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { parseIssue } from '../../src/content/parse-issue.ts';
+import { startDraftHook } from '../../src/cli/commands/serve.ts';
 import { startDraftScheduler } from '../../src/schedule/draft-schedule.ts';
 import type { TranslateIssue } from '../../src/sources/week-issue.ts';
 import { tempDir } from '../helpers/run-cli.ts';
@@ -142,6 +143,18 @@ describe('DRAFT_SCHEDULE', () => {
     expect(smtp.messages).toHaveLength(0);
     await s.stop();
     clock.now = new Date('2024-04-20T08:00:00+08:00');
+  });
+
+  it("runs in sudi serve (its start-up hook) with the real node-cron, and stops with it", async () => {
+    const hookLogs: string[] = [];
+    const a = app();
+    const withLog = createApp(a.config, { now: () => clock.now, log: (l) => hookLogs.push(l) });
+    apps.push(withLog);
+    const stop = await startDraftHook(withLog, undefined as never, undefined as never);
+    expect(hookLogs).toEqual(['draft schedule: "0 8 * * 6" in Asia/Shanghai: assemble the week\'s draft from Hugging Face']);
+    expect(typeof stop).toBe('function');
+    await stop!();
+    expect(await startDraftHook(app({ DRAFT_SCHEDULE: '' }), undefined as never, undefined as never)).toBeUndefined();
   });
 
   it('is off without DRAFT_SCHEDULE; a bad DRAFT_* setting is refused at start-up', () => {

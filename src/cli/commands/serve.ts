@@ -18,14 +18,16 @@ export const ON_STARTED: OnStarted[] = [
     const scheduler = startAppScheduler(app, { log: app.deps.log });
     return () => scheduler.stop();
   },
-  // DRAFT_SCHEDULE: the week's draft from Hugging Face (translation plugs in as `translate`).
-  async (app) => {
-    if (!app.config.draft) return;
-    const { startDraftScheduler } = await import('../../schedule/draft-schedule.ts');
-    const scheduler = startDraftScheduler(app, { log: app.deps.log });
-    return scheduler ? () => scheduler.stop() : undefined;
-  },
 ];
+
+/** DRAFT_SCHEDULE: the week's draft from Hugging Face, when set (translation plugs in as `translate`). */
+export const startDraftHook: OnStarted = async (app) => {
+  if (!app.config.draft) return;
+  const { startDraftScheduler } = await import('../../schedule/draft-schedule.ts');
+  const scheduler = startDraftScheduler(app, { log: app.deps.log });
+  return scheduler ? () => scheduler.stop() : undefined;
+};
+ON_STARTED.push(startDraftHook);
 
 /**
  * `sudi serve` (`npm start`): builds the Archive and Feeds into PUBLIC_DIR, then serves them with
