@@ -1,3 +1,6 @@
+/**
+ * Writing an issue file safely: `sudi import`, `sudi fetch` and the draft schedule all go through here.
+ */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,8 +1,8 @@
 /**
  * The issue file `sudi fetch` and the draft schedule write: a new week's draft (titled like the
- * digest), or an existing draft gaining papers and fields. The file stays `status: draft`; what a
- * person still has to do is listed, and a Chinese title no source gave is the `sudi new`
- * placeholder, which `check` refuses once the issue is ready.
+ * digest), or an existing draft gaining papers and fields (`--enrich` may also complete a ready
+ * issue; its status is never changed). What a person still has to do is listed, and a Chinese
+ * title no source gave is the `sudi new` placeholder, which `check` refuses once the issue is ready.
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
@@ -49,7 +49,7 @@ export async function openIssueFile(file: string, monday: string | null, tz: str
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     if (monday === null) throw new SudiError('E_NOT_FOUND', `${file} does not exist (expected an issue file such as issues/2024-04-15.md)`);
-    return { file, data: newWeekIssue(monday, tz), note: '', comment: `Assembled by \`sudi fetch\`. Edit freely, then run \`npx sudi check\`.`, exists: false };
+    return { file, data: newWeekIssue(monday, tz), note: '', comment: `Assembled by \`sudi fetch\`. Edit freely, then run \`sudi check\`.`, exists: false };
   }
   const r = validateIssue(file, text);
   if (!('issue' in r)) {
