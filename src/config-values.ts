@@ -73,6 +73,17 @@ export const languageTag: Check = withoutControls(
 
 export const timeZone: Check = (v) => (isTimeZone(v) ? null : 'is not a time zone (expected an IANA name such as Asia/Shanghai or UTC)');
 
+/**
+ * The shape of a cron expression (five fields, or six with seconds first). node-cron itself checks
+ * the values when the schedule starts; it is not loaded here, so `sudi check` stays light.
+ */
+export const cronExpression: Check = withoutControls((v) => {
+  const fields = v.trim().split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\d*/,?A-Za-z-]+$/.test(f))
+    ? null
+    : 'is not a cron expression (expected five fields, e.g. "0 8 * * 5" for Fridays at 08:00)';
+}, 'a cron expression');
+
 export const path_: Check = withoutControls(null, 'a path');
 
 /** A URL of one of `protocols`; `bare`: no user, password, query or fragment (links are built on it). */

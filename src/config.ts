@@ -77,6 +77,13 @@ const EnvSchema = z.object({
   TRANSLATE_API_KEY: optionalChecked(check.token(1)),
   TRANSLATE_CONCURRENCY: intIn(1, 32, 4),
   TRANSLATE_TIMEOUT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).max(3600).default(120)),
+  ARXIV_API_URL: checkedOr(check.url(['https:', 'http:'], 'https://export.arxiv.org/api/query', { bare: true }), 'https://export.arxiv.org/api/query'),
+  HF_API_URL: checkedOr(check.url(['https:', 'http:'], 'https://huggingface.co/api', { bare: true }), 'https://huggingface.co/api'),
+  ARXIV_DELAY_MS: intIn(0, 600_000, 3000),
+  DRAFT_SCHEDULE: optionalChecked(check.cronExpression),
+  DRAFT_MIN_UPVOTES: intIn(0, 1_000_000, 45),
+  DRAFT_PAPERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).optional()),
+  EDITOR_EMAIL: optionalChecked(check.mailFrom),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -146,6 +153,16 @@ export interface Config {
   postmarkWebhookToken: string | undefined;
   /** Machine translation (an OpenAI-compatible chat-completions API); undefined = not configured. */
   translate: TranslateConfig | undefined;
+  /** The arXiv API's query endpoint (`sudi fetch`). */
+  arxivApiUrl: string;
+  /** Hugging Face's API base (`/daily_papers` under it). */
+  hfApiUrl: string;
+  /** Least milliseconds between two arXiv requests (arXiv asks for 3 s). */
+  arxivDelayMs: number;
+  /** DRAFT_SCHEDULE: `sudi serve` assembles the week's draft from Hugging Face on this cron (in TZ). */
+  draft: { schedule: string; minUpvotes: number; maxPapers: number | undefined } | undefined;
+  /** Where the draft schedule mails what it assembled. */
+  editorEmail: string | undefined;
 }
 
 export interface TranslateConfig {
@@ -235,6 +252,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
           timeoutMs: e.TRANSLATE_TIMEOUT_SECONDS * 1000,
         }
       : undefined,
+    arxivApiUrl: e.ARXIV_API_URL,
+    hfApiUrl: e.HF_API_URL,
+    arxivDelayMs: e.ARXIV_DELAY_MS,
+    draft: e.DRAFT_SCHEDULE ? { schedule: e.DRAFT_SCHEDULE, minUpvotes: e.DRAFT_MIN_UPVOTES, maxPapers: e.DRAFT_PAPERS } : undefined,
+    editorEmail: e.EDITOR_EMAIL,
   };
 }
 

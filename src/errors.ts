@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'E_BUILD'
   | 'E_STORE'
   | 'E_SMTP'
-  | 'E_TOKEN';
+  | 'E_TOKEN'
+  /** A paper source (arXiv, Hugging Face) failed or answered something unreadable. */
+  | 'E_SOURCE';
 
 const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set(['E_USAGE', 'E_CONFIG', 'E_ISSUE_INVALID', 'E_IMPORT', 'E_NOT_FOUND']);
 

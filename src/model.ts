@@ -107,6 +107,34 @@ export const PaperSchema = z
       .array(z.enum(MACHINE_FIELDS, { error: `expected one of ${MACHINE_FIELDS.join(', ')}` }), { error: `expected a list such as [${MACHINE_FIELDS.join(', ')}]` })
       .refine((fields) => new Set(fields).size === fields.length, { message: 'names a field twice (expected each field once)' })
       .optional(),
+    // What `sudi fetch` fills from arXiv and Hugging Face (all optional: hand-written files stay valid).
+    /** Names in arXiv order. */
+    authors: z.array(nonEmptyText('an author name'), { error: 'expected a list of author names' }).optional(),
+    /** arXiv categories, primary first (cs.CV, cs.LG). */
+    categories: z
+      .array(z.string().regex(/^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$/, { message: 'is not an arXiv category (expected e.g. cs.CV or stat.ML)' }), {
+        error: 'expected a list of arXiv categories',
+      })
+      .optional(),
+    /** Date of the first arXiv version. */
+    published: isoDate.optional(),
+    /** Date of the latest arXiv version. */
+    updated: isoDate.optional(),
+    doi: nonEmptyText('a DOI such as 10.1145/3386569.3392433').optional(),
+    journal_ref: nonEmptyText('a journal reference').optional(),
+    comment: nonEmptyText("the authors' comment").optional(),
+    /** Hugging Face upvotes (and GitHub stars), with the day they were read. */
+    popularity: z
+      .object(
+        {
+          upvotes: z.number({ error: 'expected a whole number of upvotes' }).int().min(0, { message: 'is negative (expected a whole number of upvotes, 0 or more)' }),
+          github_stars: z.number({ error: 'expected a whole number of stars' }).int().min(0, { message: 'is negative (expected a whole number of stars, 0 or more)' }).optional(),
+          read_at: isoDate,
+        },
+        { error: 'expected { upvotes: N, github_stars: N, read_at: YYYY-MM-DD }' },
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -24,10 +24,20 @@ export interface IssueData {
     machine?: readonly MachineField[];
     links?: Record<string, string>;
     tags?: string[];
+    authors?: string[];
+    categories?: string[];
+    published?: string;
+    updated?: string;
+    doi?: string;
+    journal_ref?: string;
+    comment?: string;
+    popularity?: { upvotes: number; github_stars?: number; read_at: string };
   }>;
 }
 
-const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id', 'machine']);
+const PLAIN_KEYS = new Set(['start', 'end', 'publish_at', 'status', 'id', 'machine', 'published', 'updated', 'upvotes', 'github_stars', 'read_at']);
+/** Short lists written on one line: `categories: [ "cs.CV", "cs.LG" ]`, `machine: [ title.zh ]`. */
+const FLOW_KEYS = new Set(['week', 'categories', 'popularity', 'machine']);
 
 export function serializeIssue(data: IssueData, options: { comment?: string; note?: string } = {}): string {
   // Fixed key order, and empty links/tags left out (both default to empty).
@@ -36,7 +46,11 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
     title: { en: p.title.en, ...(p.title.zh === undefined ? {} : { zh: p.title.zh }) },
     abstract: { ...(p.abstract.zh === undefined ? {} : { zh: p.abstract.zh }), ...(p.abstract.en === undefined ? {} : { en: p.abstract.en }) },
     ...(p.machine && p.machine.length > 0 ? { machine: [...p.machine] } : {}),
+    ...(p.authors && p.authors.length > 0 ? { authors: [...p.authors] } : {}),
+    ...(p.categories && p.categories.length > 0 ? { categories: [...p.categories] } : {}),
+    ...pick(p, ['published', 'updated', 'doi', 'journal_ref', 'comment']),
     ...(p.links && Object.keys(p.links).length > 0 ? { links: { ...p.links } } : {}),
+    ...(p.popularity ? { popularity: { upvotes: p.popularity.upvotes, ...pick(p.popularity, ['github_stars']), read_at: p.popularity.read_at } } : {}),
     ...(p.tags && p.tags.length > 0 ? { tags: [...p.tags] } : {}),
   }));
   const doc = new Document({
@@ -48,8 +62,7 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   });
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'week' && isMap(pair.value)) (pair.value).flow = true;
-      if (isScalar(pair.key) && pair.key.value === 'machine' && isSeq(pair.value)) pair.value.flow = true;
+      if (isScalar(pair.key) && FLOW_KEYS.has(String(pair.key.value)) && (isMap(pair.value) || isSeq(pair.value))) pair.value.flow = true;
     },
     Scalar(key, node, path) {
       if (key === 'key') return; // map keys stay plain
@@ -66,4 +79,11 @@ export function serializeIssue(data: IssueData, options: { comment?: string; not
   const yaml = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: true });
   const note = options.note?.trim();
   return `---\n${yaml}---\n${note ? `${note}\n` : ''}`;
+}
+
+/** The keys of `o` that are set, in the order given (undefined ones left out). */
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   log: LineLog;
   /** Run one tick right away (catch-up after downtime); default true. */
   catchUp?: boolean;
+  /** The setting the expression came from, for the error message (default SCHEDULE). */
+  setting?: string;
   cron?: CronLike;
 }
 
@@ -36,7 +38,7 @@ export interface Scheduler {
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const c = opts.cron ?? (cron);
   if (!c.validate(opts.expression)) {
-    throw new SudiError('E_CONFIG', `SCHEDULE ${JSON.stringify(opts.expression)} is not a cron expression (expected e.g. "0 9 * * 6" for Saturdays at 09:00)`);
+    throw new SudiError('E_CONFIG', `${opts.setting ?? 'SCHEDULE'} ${JSON.stringify(opts.expression)} is not a cron expression (expected e.g. "0 9 * * 6" for Saturdays at 09:00)`);
   }
   const stopping = new AbortController();
   let running: Promise<void> | null = null;

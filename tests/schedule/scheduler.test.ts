@@ -5,33 +5,17 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import cron from 'node-cron';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createScheduler, startAppScheduler, type CronLike } from '../../src/schedule/scheduler.ts';
+import { createScheduler, startAppScheduler } from '../../src/schedule/scheduler.ts';
 import { CATCH_UP_MS, dueIssues } from '../../src/schedule/run-due.ts';
 import { deliveryProject, type DeliveryProject } from '../helpers/delivery-project.ts';
+import { fakeCron } from '../helpers/fake-cron.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 
 let smtp: SmtpCapture;
 let project: DeliveryProject;
 const clock = { now: new Date('2024-04-21T00:00:00Z') };
 const logs: string[] = [];
-
-/** A cron that never fires by itself: the test calls fire(). */
-function fakeCron(): CronLike & { fire(): Promise<unknown>; expressions: string[] } {
-  let fn: (() => unknown) | null = null;
-  const expressions: string[] = [];
-  return {
-    expressions,
-    validate: (e) => cron.validate(e),
-    schedule(expression, f, opts) {
-      expressions.push(`${expression} ${opts.timezone}`);
-      fn = f;
-      return { stop: () => (fn = null) };
-    },
-    fire: async () => fn?.(),
-  };
-}
 
 beforeEach(async () => {
   smtp = await startSmtpCapture({}, { headersOnly: true });

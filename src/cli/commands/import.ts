@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SudiError } from '../../errors.ts';
@@ -12,8 +12,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--ready', 'write status: ready instead of draft')
     .option('--force', 'replace an existing issue file that differs from this import')
     .action(async (digest: string, opts: { issues: string; ready?: boolean; force?: boolean }) => {
-      const { importDigest } = await import('../../content/import-digest.ts');
-      const { writeIssueFile } = await import('../../content/write-issue-file.ts');
+      const [{ importDigest }, { writeIssueFile }] = await Promise.all([import('../../content/import-digest.ts'), import('../../content/write-issue-file.ts')]);
       const config = await ctx.config(opts);
       const digestPath = path.resolve(ctx.cwd, digest);
       let input: string;
@@ -45,8 +44,8 @@ export function registerImport(program: Command, ctx: CliContext): void {
           `${file} already exists and differs from this import; not overwritten (run again with --force to replace it, losing its edits)`,
         );
       }
-      await mkdir(config.issuesDir, { recursive: true });
-      await writeIssueFile(file, result.text);
+      await writeIssueFile(file, result.text, { create: existing === undefined });
       ctx.out(file);
     });
 }
+

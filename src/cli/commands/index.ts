@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerBuild } from './build.ts';
 import { registerCheck } from './check.ts';
+import { registerFetch } from './fetch.ts';
 import { registerImport } from './import.ts';
 import { registerInbound } from './inbound.ts';
 import { registerMigrateStore } from './migrate-store.ts';
@@ -20,4 +21,4 @@ import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerImport, registerInbound, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerTranslate, registerWorker];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerCheck, registerFetch, registerImport, registerInbound, registerMigrateStore, registerNew, registerPreview, registerRunDue, registerSend, registerServe, registerStatus, registerSubscribers, registerTranslate, registerWorker];

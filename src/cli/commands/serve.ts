@@ -20,6 +20,15 @@ export const ON_STARTED: OnStarted[] = [
   },
 ];
 
+/** DRAFT_SCHEDULE: the week's draft from Hugging Face, when set (translated when TRANSLATE_* is set). */
+export const startDraftHook: OnStarted = async (app) => {
+  if (!app.config.draft) return;
+  const [{ startDraftScheduler }, { translatorFor }] = await Promise.all([import('../../schedule/draft-schedule.ts'), import('../translator.ts')]);
+  const scheduler = startDraftScheduler(app, { log: app.log, translate: await translatorFor(app.config, app.log) });
+  return scheduler ? () => scheduler.stop() : undefined;
+};
+ON_STARTED.push(startDraftHook);
+
 /**
  * `sudi serve` (`npm start`): builds the Archive and Feeds into PUBLIC_DIR, then serves them with
  * the subscribe/confirm/unsubscribe endpoints until SIGINT/SIGTERM, then shuts down gracefully

@@ -49,7 +49,7 @@ export function registerTranslate(program: Command, ctx: CliContext): void {
         if ((await read()) !== text) {
           throw new SudiError('E_CONFLICT', `${fileArg} changed while it was being translated; nothing written (run \`sudi translate ${fileArg}\` again)`);
         }
-        await writeIssueFile(file, writeTranslations(text, front, report.translated));
+        await writeIssueFile(file, writeTranslations(text, front, report.translated), { create: false });
       }
       const lines = describeTranslation(report, fileArg);
       for (const line of lines.out) ctx.out(line);
