@@ -30,7 +30,7 @@ export interface Readiness {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** No text yet: absent, or still the `sudi new` placeholder. */
-export const lacksText = (v: unknown): boolean => v === undefined || (typeof v === 'string' && isPlaceholderText(v));
+export const lacksText = (v: unknown): boolean => v === undefined || (typeof v === 'string' && (v.trim() === '' || isPlaceholderText(v)));
 
 const REVIEW_HOW = 'read it against the English, correct it if needed, then delete the entry from `machine:` (or the whole `machine:` line) to mark it reviewed';
 
