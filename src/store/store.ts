@@ -10,6 +10,7 @@
  * - every multi-row change is one transaction.
  */
 import type { Lang } from '../model.ts';
+import type { ConsoleStore } from './console-store.ts';
 import type { InboundStore } from './inbound-store.ts';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
@@ -222,7 +223,7 @@ export interface SendPacer {
   take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
 
-export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore, InboundStore {
+export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore, InboundStore, ConsoleStore {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * SEND_RATE shared by every process sending from this database (PostgreSQL: `sudi worker`s,
