@@ -11,6 +11,7 @@
  *   GET  /preferences/:token         language choice
  *   POST /preferences/:token         save the language
  *   POST /admin/send                 start or resume the send of an issue (Bearer ADMIN_TOKEN; 404 without one)
+ *   GET|POST /admin, /admin/…        the operator's Console (src/console/plugin.ts; only with ADMIN_TOKEN)
  *   GET  /*                          the Archive and Feeds from PUBLIC_DIR
  */
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,10 @@ export async function registerRoutes(fastify: FastifyInstance, deps: RouteDeps):
   await fastify.register(tokenRoutes, deps);
 
   await fastify.register(adminRoutes, deps);
+  if (deps.app.config.adminToken) {
+    const [{ consoleRoutes }, { consoleDepsFromApp }] = await Promise.all([import('../console/plugin.ts'), import('../console/from-app.ts')]);
+    await fastify.register(consoleRoutes, consoleDepsFromApp(deps.app, deps.store, deps.secret, deps.background));
+  }
   await fastify.register((await import('./webhook-routes.ts')).webhookRoutes, deps);
 
   await fastify.register(staticRoutes, deps);
