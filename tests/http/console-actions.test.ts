@@ -3,6 +3,8 @@
  * Send (nothing more is claimed) and resume it through the trigger /admin/send uses; import a CSV
  * with the CLI's rules and export the list in the CLI's format.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseSetCookie } from 'cookie';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +108,32 @@ describe('CSV import and export', () => {
     ]);
     const found: string[][] = parse(await (await get('/admin/subscribers/export.csv?q=new')).text());
     expect(found.slice(1).map((x) => x[0])).toEqual(['new@example.org']);
+  });
+});
+
+describe('issues and a Subscriber\'s history', () => {
+  it('lists every issue file with its state, and the problems `sudi check` finds under the file', async () => {
+    await writeFile(path.join(w.dir, 'issues', '2024-04-29.md'), '---\ntitle: Broken\nstatus: maybe\n---\n');
+    const page = await (await get('/admin')).text();
+    expect(page).toContain('2024-04-29.md:3: status: is invalid (expected draft or ready)');
+    expect(page).toContain('does not pass check');
+    expect(page).toMatch(/<a href="\/admin\/sends\/2024-04-15">the send<\/a>/);
+    const refused = await get('/admin/issues/2024-04-29/send');
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('does not pass check');
+  });
+
+  it("shows a Subscriber's sign-up, confirmation, Deliveries and the bounces inbound mail recorded", async () => {
+    const s = (await w.subscriber('b@example.org'))!;
+    await w.store.applyInboundEvent(
+      { fingerprint: 'test-bounce-1', source: 'smtp', kind: 'hard_bounce', subscriberId: s.id, issueId: ISSUE, status: '5.1.1', diagnostic: '550 5.1.1 user unknown', detail: null },
+      { now: w.clock.now, softBounceLimit: 3 },
+    );
+    const page = await (await get(`/admin/subscribers/${s.id}`)).text();
+    expect(page).toContain('signed up (test)');
+    expect(page).toContain('confirmed');
+    expect(page).toContain(`hard bounce 5.1.1 on issue ${ISSUE} via smtp: 550 5.1.1 user unknown`);
+    expect(page).toMatch(new RegExp(`issue ${ISSUE}: (accepted|failed)`));
+    expect(page).toContain('<dd id="subscriber-status">bounced</dd>');
   });
 });

@@ -133,6 +133,20 @@ describe('signing in', () => {
     expect(c.secure).toBeFalsy();
   });
 
+  it('ends a Session 12 hours after sign-in', async () => {
+    const start = w.clock.now;
+    try {
+      const { cookie } = await signIn(w.url);
+      w.clock.now = new Date(start.getTime() + 12 * 3600_000 - 1000);
+      expect((await call(w.url, 'GET', '/admin', { cookie })).status).toBe(200);
+      w.clock.now = new Date(start.getTime() + 12 * 3600_000);
+      const late = await call(w.url, 'GET', '/admin', { cookie });
+      expect([late.status, late.headers.location]).toEqual([303, '/admin/sign-in']);
+    } finally {
+      w.clock.now = start;
+    }
+  });
+
   it('refuses a sign-in without the form token of its own pre-sign-in Session', async () => {
     const form = await call(w.url, 'GET', '/admin/sign-in');
     const other = await call(w.url, 'GET', '/admin/sign-in');
