@@ -68,7 +68,26 @@ describe('pause and resume', () => {
     expect(held.accepted + held.queued).toBe(3);
     expect(smtp.messages).toHaveLength(held.accepted);
 
+    // The live stream says so too, and follows the Send to its end once resumed.
+    const events = await get(`/admin/sends/${ISSUE}/events`);
+    expect(events.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let stream = '';
+    const readUntil = async (re: RegExp) => {
+      while (!re.test(stream)) {
+        const r = await reader.read();
+        if (r.done) break;
+        stream += r.value;
+      }
+      return re.exec(stream)?.[1];
+    };
+    const first = JSON.parse((await readUntil(/event: progress\ndata: (.*)\n\n/))!);
+    expect(first).toMatchObject({ issueId: ISSUE, total: 3, finished: false, paused: { reason: 'paused by the operator in the console' } });
+
     await submit(`/admin/sends/${ISSUE}`, `/admin/sends/${ISSUE}/resume`);
+    const done = JSON.parse((await readUntil(/event: done\ndata: (.*)\n\n/))!);
+    expect(done).toMatchObject({ finished: true, settled: 3, paused: null, counts: { accepted: 3 } });
+    expect((await reader.read()).done).toBe(true); // the server ends the stream after `done`
     await expect.poll(async () => (await w.store.getSend(ISSUE))?.finishedAt ?? null, { timeout: 30_000 }).not.toBeNull();
     expect(await w.store.deliveryCounts(ISSUE)).toMatchObject({ accepted: 3, queued: 0 });
     expect((await w.store.getSend(ISSUE))!.pausedUntil).toBeNull();
