@@ -168,9 +168,16 @@ describe('the Console in Chromium', () => {
     await page.goto(`${w.url}/admin/sign-in`);
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await Promise.all([page.waitForURL(`${w.url}/admin`), page.getByRole('button', { name: 'Sign in' }).click()]);
-    for (const p of ['/admin', `/admin/sends/${ISSUE}`, '/admin/subscribers']) {
+    for (const p of ['/admin', `/admin/issues/${ISSUE}`, `/admin/issues/${ISSUE}/send`, `/admin/sends/${ISSUE}`, '/admin/subscribers', '/admin/subscribers/1']) {
       await page.goto(w.url + p);
       expect([p, await page.evaluate(() => document.documentElement.scrollWidth)]).toEqual([p, 375]);
+      // Every control has a name a screen reader can say: a label, or text for a button.
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('input:not([type="hidden"]), select, textarea, button')]
+          .filter((el) => (el instanceof HTMLButtonElement ? !(el.textContent?.trim() || el.getAttribute('aria-label')) : !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label'))))
+          .map((el) => el.outerHTML),
+      );
+      expect([p, unnamed]).toEqual([p, []]);
     }
     await page.goto(`${w.url}/admin/sends/${ISSUE}`);
     await expect.poll(() => page.locator('[data-events]').getAttribute('data-state')).toBe('done');
