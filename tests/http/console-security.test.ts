@@ -57,27 +57,47 @@ async function signIn(base: string, from = '127.0.0.1', planted?: string) {
   return { pre: pre.value, answer, cookie: session ? `sudi_admin=${session.value}` : '', raw: answer.headers['set-cookie']?.[0] ?? '' };
 }
 
-/** Every Console route, with a path that exists in the fixture where it matters. */
-const ROUTES: [string, string][] = [
+/** Every Console route that needs a session (the test below checks this list against the server's). */
+const TEMPLATES: [string, string][] = [
   ['GET', '/admin'],
-  ['GET', `/admin/issues/${ISSUE}`],
-  ['GET', `/admin/issues/${ISSUE}/preview/en`],
-  ['POST', `/admin/issues/${ISSUE}/test-send`],
-  ['GET', `/admin/issues/${ISSUE}/send`],
-  ['POST', `/admin/issues/${ISSUE}/send`],
-  ['GET', `/admin/sends/${ISSUE}`],
-  ['GET', `/admin/sends/${ISSUE}/events`],
-  ['POST', `/admin/sends/${ISSUE}/retry`],
-  ['POST', `/admin/sends/${ISSUE}/pause`],
-  ['POST', `/admin/sends/${ISSUE}/resume`],
+  ['GET', '/admin/issues/:id'],
+  ['GET', '/admin/issues/:id/preview/:lang'],
+  ['POST', '/admin/issues/:id/test-send'],
+  ['GET', '/admin/issues/:id/send'],
+  ['POST', '/admin/issues/:id/send'],
+  ['GET', '/admin/sends/:id'],
+  ['GET', '/admin/sends/:id/events'],
+  ['POST', '/admin/sends/:id/retry'],
+  ['POST', '/admin/sends/:id/pause'],
+  ['POST', '/admin/sends/:id/resume'],
   ['GET', '/admin/subscribers'],
   ['GET', '/admin/subscribers/export.csv'],
   ['POST', '/admin/subscribers/import'],
-  ['GET', '/admin/subscribers/1'],
-  ['POST', '/admin/subscribers/1/lang'],
-  ['POST', '/admin/subscribers/1/unsubscribe'],
+  ['GET', '/admin/subscribers/:id'],
+  ['POST', '/admin/subscribers/:id/lang'],
+  ['POST', '/admin/subscribers/:id/unsubscribe'],
   ['POST', '/admin/sign-out'],
 ];
+/** The routes open without a session: the sign-in form, its two static files, the bearer endpoint. */
+const OPEN = ['/admin/sign-in', '/admin/assets/console.css', '/admin/assets/console.js', '/admin/send'];
+/** A path that exists in the fixture where it matters. */
+const fill = (p: string) => p.replace(/(issues|sends)\/:id/, `$1/${ISSUE}`).replace('subscribers/:id', 'subscribers/1').replace(':lang', 'en');
+const ROUTES: [string, string][] = TEMPLATES.map(([m, p]) => [m, fill(p)]);
+
+/** [method, path] of every route in Fastify's printRoutes tree (HEAD left out: Fastify adds it to each GET). */
+function routeTable(tree: string): [string, string][] {
+  const stack: string[] = [];
+  const out: [string, string][] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^([│ ]*)[├└]── (.*) \(([^)]+)\)$/.exec(line);
+    if (!m) continue;
+    stack.length = m[1]!.length / 4;
+    const full = (stack.at(-1) ?? '') + m[2]!;
+    stack.push(full);
+    for (const method of m[3]!.split(', ')) if (method !== 'HEAD') out.push([method, full]);
+  }
+  return out;
+}
 
 let w: WebFixture;
 beforeAll(async () => {
@@ -89,6 +109,14 @@ afterAll(async () => {
 });
 
 describe('the Console without a session', () => {
+  it('walks every /admin route the server has (the list below is complete)', () => {
+    const table = routeTable(w.server.fastify.printRoutes({ commonPrefix: false }));
+    expect(table).toContainEqual(['GET', '/healthz']); // the parse reads the tree
+    const guarded = table.filter(([, p]) => p.startsWith('/admin') && !OPEN.includes(p));
+    const key = ([m, p]: [string, string]) => `${m} ${p}`;
+    expect(guarded.map(key).sort()).toEqual(TEMPLATES.map(key).sort());
+  });
+
   it('answers no route: GET pages go to the sign-in form, everything else is 403, and nothing changes', async () => {
     const form = await call(w.url, 'GET', '/admin/sign-in');
     const anonymous = `sudi_admin=${cookieOf(form)!.value}`;
