@@ -29,10 +29,10 @@ export async function issueRoutes(fastify: FastifyInstance, deps: ConsoleDeps, u
   /** Every issue file, as `sudi check` sees it: problems per file, named by the file alone. */
   const checked = async () => {
     const r = await deps.loadIssues();
-    const strip = (line: string) => line.replace(/^.*[\\/]/, '');
     return r.files.map((file) => {
       const id = path.basename(file, '.md');
-      const mine = (lines: string[]) => lines.filter((p) => p.startsWith(`${file}:`)).map(strip);
+      // `FILE:LINE: …` names the file alone: the page never shows where it lives on the server.
+      const mine = (lines: string[]) => lines.filter((p) => p.startsWith(`${file}:`)).map((p) => path.basename(file) + p.slice(file.length));
       return { id, file: path.basename(file), issue: r.issues.find((i) => i.id === id) ?? null, problems: mine(r.problems), warnings: mine(r.warnings) };
     });
   };

@@ -145,9 +145,12 @@ describe('CSV import and export', () => {
 
 describe('issues and a Subscriber\'s history', () => {
   it('lists every issue file with its state, and the problems `sudi check` finds under the file', async () => {
-    await writeFile(path.join(w.dir, 'issues', '2024-04-29.md'), '---\ntitle: Broken\nstatus: maybe\n---\n');
+    await writeFile(path.join(w.dir, 'issues', '2024-04-29.md'), '---\ntitle: Broken\nstatus: maybe\npapers:\n  - title: { en: A, zh: B }\n    abstract: { en: C }\n    links: { paper: not-a-url }\n---\n');
     const page = await (await get('/admin')).text();
     expect(page).toContain('2024-04-29.md:3: status: is invalid (expected draft or ready)');
+    // A message with a slash in it stays whole; no path on the server shows.
+    expect(page).toContain('2024-04-29.md:7: papers.0.links.paper: is not an absolute http(s) URL (expected e.g. https://arxiv.org/abs/2404.08634)');
+    expect(page).not.toContain(w.dir);
     expect(page).toContain('does not pass check');
     expect(page).toMatch(/<a href="\/admin\/sends\/2024-04-15">the send<\/a>/);
     const refused = await get('/admin/issues/2024-04-29/send');
