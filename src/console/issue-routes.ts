@@ -50,6 +50,17 @@ export async function issueRoutes(fastify: FastifyInstance, deps: ConsoleDeps, u
     return found.issue;
   };
 
+  /**
+   * As /admin/send and `sudi send` (findIssue): nothing is sent from a set of issue files with
+   * problems, so a slip in next week's draft stops this week's send until it is fixed.
+   */
+  const sendable = async (req: FastifyRequest, reply: FastifyReply, issue: Issue): Promise<boolean> => {
+    const bad = (await checked()).filter((f) => f.problems.length > 0);
+    if (bad.length === 0) return true;
+    ui.notice(req, reply, 409, 'The issue files do not pass check', `Nothing is sent while ${bad.map((f) => f.file).join(', ')} ${bad.length === 1 ? 'has' : 'have'} problems (see the list of issues).`, `/admin/issues/${issue.id}`);
+    return false;
+  };
+
   fastify.get('/admin', async (req, reply) => {
     const [files, sends] = await Promise.all([checked(), deps.store.listSends()]);
     const now = deps.now();
@@ -119,6 +130,7 @@ export async function issueRoutes(fastify: FastifyInstance, deps: ConsoleDeps, u
     const issue = await oneIssue(req, reply);
     if (!issue) return reply;
     if (issue.status !== 'ready') return ui.notice(req, reply, 409, `Issue ${issue.id} is a draft`, 'Set status: ready in its file to send it.', `/admin/issues/${issue.id}`);
+    if (!(await sendable(req, reply, issue))) return reply;
     const [send, recipients] = await Promise.all([deps.store.getSend(issue.id), deps.store.countSubscribers('active')]);
     const publishAt = new Date(issue.publish_at);
     return ui.page(req, reply, 'confirm-send', `Send issue ${issue.id}?`, {
@@ -133,6 +145,7 @@ export async function issueRoutes(fastify: FastifyInstance, deps: ConsoleDeps, u
     const issue = await oneIssue(req, reply);
     if (!issue) return reply;
     if (issue.status !== 'ready') return ui.notice(req, reply, 409, `Issue ${issue.id} is a draft`, 'Set status: ready in its file to send it.', `/admin/issues/${issue.id}`);
+    if (!(await sendable(req, reply, issue))) return reply;
     const started = await deps.startSend(issue, req.ip);
     const what = started.created ? 'Send started' : started.resumed ? `Paused send resumed (${started.resumed.reason ?? 'no reason recorded'})` : started.alreadyRunning ? 'This send is already running' : 'Send resumed';
     return ui.redirect(req, reply, `/admin/sends/${issue.id}`, `${what}.`);

@@ -54,7 +54,11 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
     if (!send) ui.notice(req, reply, 404, 'No such send', `Issue ${ISSUE_ID.test(id) ? id : '(that name)'} has not been sent.`);
     return send;
   };
-  const theIssue = async (id: string): Promise<Issue | null> => (await deps.loadIssues()).issues.find((i) => i.id === id) ?? null;
+  /** The Issue to send on with, only from a set of files without problems (as /admin/send). */
+  const theIssue = async (id: string): Promise<Issue | null> => {
+    const r = await deps.loadIssues();
+    return r.problems.length > 0 ? null : (r.issues.find((i) => i.id === id) ?? null);
+  };
 
   fastify.get('/admin/sends/:id', async (req, reply) => {
     const send = await theSend(req, reply);
@@ -137,7 +141,7 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
     const n = await deps.store.retryFailedDeliveries(send.issueId, { subscriberIds: Number.isSafeInteger(one) && one > 0 ? [one] : undefined, now: deps.now() });
     if (n === 0) return ui.redirect(req, reply, back, 'Nothing to retry: no failed Delivery of an active Subscriber.');
     const issue = await theIssue(send.issueId);
-    if (!issue) return ui.redirect(req, reply, back, `${n} Deliver${n === 1 ? 'y' : 'ies'} queued again, but the issue file does not pass check now; fix it and resume.`);
+    if (!issue) return ui.redirect(req, reply, back, `${n} Deliver${n === 1 ? 'y' : 'ies'} queued again, but the issue files do not pass check now; fix them and resume.`);
     await deps.startSend(issue, req.ip);
     logEvent(deps.log, 'info', { issue: send.issueId, clientAddress: req.ip, retried: n }, `console: retried ${n} failed Deliveries of ${send.issueId}`);
     return ui.redirect(req, reply, back, `${n} failed Deliver${n === 1 ? 'y' : 'ies'} queued again and sending.`);
@@ -158,7 +162,7 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
     if (!send) return reply;
     const back = `/admin/sends/${send.issueId}`;
     const issue = await theIssue(send.issueId);
-    if (!issue) return ui.redirect(req, reply, back, 'The issue file does not pass check now; fix it first.');
+    if (!issue) return ui.redirect(req, reply, back, 'The issue files do not pass check now; fix them first.');
     const started = await deps.startSend(issue, req.ip);
     return ui.redirect(req, reply, back, started.resumed ? `Resumed (was paused: ${started.resumed.reason ?? 'no reason recorded'}).` : 'Resumed.');
   });

@@ -156,6 +156,10 @@ describe('issues and a Subscriber\'s history', () => {
     const refused = await get('/admin/issues/2024-04-29/send');
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain('does not pass check');
+    // As /admin/send: nothing is sent from a set of files with problems, a good issue included.
+    const held = await get(`/admin/issues/${ISSUE}/send`);
+    expect(held.status).toBe(409);
+    expect(await held.text()).toContain('Nothing is sent while 2024-04-29.md has problems');
   });
 
   it("shows a Subscriber's sign-up, confirmation, Deliveries and the bounces inbound mail recorded", async () => {
