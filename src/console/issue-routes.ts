@@ -76,7 +76,9 @@ export async function issueRoutes(fastify: FastifyInstance, deps: ConsoleDeps, u
         }),
     );
     const problemCount = rows.reduce((n, r) => n + r.problems.length, 0);
-    return ui.page(req, reply, 'issues', 'Issues', { rows, problemCount });
+    // Sends whose issue file is gone still have a page: the ledger outlives the file.
+    const orphans = sends.filter((s) => !files.some((f) => f.id === s.issueId)).map((s) => ({ id: s.issueId, finished: !!s.finishedAt }));
+    return ui.page(req, reply, 'issues', 'Issues', { rows, problemCount, orphans });
   });
 
   fastify.get('/admin/issues/:id', async (req, reply) => {

@@ -153,6 +153,10 @@ describe('issues and a Subscriber\'s history', () => {
     expect(page).not.toContain(w.dir);
     expect(page).toContain('does not pass check');
     expect(page).toMatch(/<a href="\/admin\/sends\/2024-04-15">the send<\/a>/);
+    // A Send whose file is gone is still listed, with its page.
+    await w.store.startSend('2023-12-25', { trigger: 'cli', now: w.clock.now });
+    expect(await (await get('/admin')).text()).toContain('<a href="/admin/sends/2023-12-25">2023-12-25</a>');
+    expect((await get('/admin/sends/2023-12-25')).status).toBe(200);
     const refused = await get('/admin/issues/2024-04-29/send');
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain('does not pass check');
