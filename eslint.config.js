@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'bin/*.js', 'src/preview/*.js', 'src/render/*.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'bin/*.js', 'src/preview/*.js', 'src/render/*.js', 'templates/admin/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -45,4 +45,6 @@ export default tseslint.config(
   // The MJML child is plain JavaScript (it starts without type stripping): no types to check it with.
   { files: ['src/render/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['src/preview/*.js'], languageOptions: { globals: { window: 'readonly', EventSource: 'readonly' } } },
+  // The console's browser script is plain JavaScript served as it is: no types to check it with.
+  { files: ['templates/admin/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: { document: 'readonly', EventSource: 'readonly' } } },
 );

@@ -117,7 +117,7 @@ export function validateIssue(fileName: string, text: string, options: { glossar
     problems.push({ line: p.path ? lineOf(doc, lineCounter, p.path) + lineOffset : noteLine, path: p.path?.join('.') ?? 'note', message: p.message });
   }
   const at = (item: { path: (string | number)[]; message: string }): Problem => ({ line: lineOf(doc, lineCounter, item.path) + lineOffset, path: item.path.join('.'), message: item.message });
-  const ready = readiness(data as Record<string, unknown>, fileName);
+  const ready = readiness(data as Record<string, unknown>);
   problems.push(...ready.problems.map(at));
   warnings.push(...ready.todo.map(at));
   if (options.glossary) warnings.push(...glossaryMismatches(data, options.glossary).map(at));

@@ -34,12 +34,13 @@ export const lacksText = (v: unknown): boolean => v === undefined || (typeof v =
 
 const REVIEW_HOW = 'read it against the English, correct it if needed, then delete the entry from `machine:` (or the whole `machine:` line) to mark it reviewed';
 
-export function readiness(frontMatter: Record<string, unknown>, file: string): Readiness {
+export function readiness(frontMatter: Record<string, unknown>): Readiness {
   const ready = frontMatter.status === 'ready';
   const problems: ReadinessItem[] = [];
   const todo: ReadinessItem[] = [];
   const papers = Array.isArray(frontMatter.papers) ? (frontMatter.papers as unknown[]) : [];
-  const translate = `\`sudi translate ${file}\``;
+  // Shown under the file's name and line: the message itself names no path (the Console shows it too).
+  const translate = '`sudi translate` on this file';
   papers.forEach((paper, i) => {
     if (!isRecord(paper)) return;
     const title = isRecord(paper.title) ? paper.title : undefined;

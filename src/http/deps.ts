@@ -4,6 +4,9 @@
  * request pays for opening the Store or reading the secret.
  */
 import type { Config } from '../config.ts';
+import type { DkimSigner } from '../delivery/dkim.ts';
+import type { PersonalAddresses } from '../delivery/message.ts';
+import type { RenderIssue } from '../delivery/render-client.ts';
 import type { DeliveryRunner } from '../delivery/runner.ts';
 import type { Transport } from '../delivery/transport.ts';
 import type { LineLog } from '../log.ts';
@@ -20,8 +23,12 @@ export interface ServerDeps {
   secret(): Promise<string>;
   /** Where confirmation mail goes. */
   transport(): Transport;
-  /** This process's delivery runner (POST /admin/send). */
+  /** This process's delivery runner (POST /admin/send, the Console). */
   runner(): DeliveryRunner;
+  /** The Console's previews and test sends: the process's renderer, DKIM signer and personal addresses. */
+  renderIssue: RenderIssue;
+  dkim(): Promise<DkimSigner | undefined>;
+  addresses(): Promise<PersonalAddresses>;
 }
 
 export interface RouteDeps {

@@ -11,10 +11,11 @@
  *   GET  /preferences/:token         language choice
  *   POST /preferences/:token         save the language
  *   POST /admin/send                 start or resume the send of an issue (Bearer ADMIN_TOKEN; 404 without one)
+ *   GET|POST /admin, /admin/…        the operator's Console (src/console/plugin.ts; only with ADMIN_TOKEN)
  *   GET  /*                          the Archive and Feeds from PUBLIC_DIR
  */
 import type { FastifyInstance } from 'fastify';
-import { adminRoutes } from './admin-routes.ts';
+import { adminRoutes, FAILED_TOKEN_LIMIT, FAILED_TOKEN_WINDOW_MS } from './admin-routes.ts';
 import type { RouteDeps } from './deps.ts';
 import { staticRoutes } from './static-routes.ts';
 import { subscribeRoutes } from './subscribe-routes.ts';
@@ -31,6 +32,10 @@ export async function registerRoutes(fastify: FastifyInstance, deps: RouteDeps):
   await fastify.register(tokenRoutes, deps);
 
   await fastify.register(adminRoutes, deps);
+  if (deps.app.config.adminToken) {
+    const [{ consoleRoutes }, { consoleDepsFromApp }] = await Promise.all([import('../console/plugin.ts'), import('../console/from-app.ts')]);
+    await fastify.register(consoleRoutes, consoleDepsFromApp(deps.app, deps.store, deps.secret, deps.background, { failures: FAILED_TOKEN_LIMIT, windowMs: FAILED_TOKEN_WINDOW_MS }));
+  }
   await fastify.register((await import('./webhook-routes.ts')).webhookRoutes, deps);
 
   await fastify.register(staticRoutes, deps);

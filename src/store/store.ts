@@ -11,30 +11,13 @@
  */
 import type { Lang } from '../model.ts';
 import type { Delivery, DeliveryState } from './delivery.ts';
+import type { ConsoleStore } from './console-store.ts';
 import type { InboundStore } from './inbound-store.ts';
 
 export { DELIVERY_STATES, type Delivery, type DeliveryState } from './delivery.ts';
 
-export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced' | 'complained';
-export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced', 'complained'];
-
-export interface Subscriber {
-  id: number;
-  email: string;
-  status: SubscriberStatus;
-  lang: Lang;
-  /** Where the subscription came from: `web`, `cli`, `import:<file>`, … */
-  source: string;
-  createdAt: Date;
-  updatedAt: Date;
-  confirmedAt: Date | null;
-  unsubscribedAt: Date | null;
-  /** When the address was suppressed (bounced or complained). */
-  suppressedAt: Date | null;
-  /** When the last confirmation mail was queued (the one-per-24-h slot; see ConfirmationQueueStore). */
-  confirmationSentAt: Date | null;
-}
-
+export { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from './subscriber.ts';
+import type { Subscriber, SubscriberStatus } from './subscriber.ts';
 
 export type SendTrigger = 'cli' | 'http' | 'schedule' | 'worker';
 
@@ -208,7 +191,7 @@ export interface SendPacer {
   take(signal?: AbortSignal): Promise<(() => void) | null>;
 }
 
-export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore, InboundStore {
+export interface Store extends SubscriberStore, ConfirmationQueueStore, LedgerStore, InboundStore, ConsoleStore {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * SEND_RATE shared by every process sending from this database (PostgreSQL: `sudi worker`s,

@@ -10,6 +10,7 @@ import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.ts';
 import { ledgerStoreContract } from './contract-ledger.ts';
+import { consoleStoreContract } from './contract-console.ts';
 import { subscriberStoreContract } from './contract-subscribers.ts';
 
 const schemas: TestSchema[] = [];
@@ -30,6 +31,7 @@ afterAll(async () => {
 const openSecond = async (first: Store) => openPostgresStore(urls.get(first)!);
 subscriberStoreContract(makeStore, { openSecond });
 ledgerStoreContract(makeStore, { openSecond });
+consoleStoreContract(makeStore);
 
 describe('PostgreSQL schema', () => {
   it('eight processes starting at once on an empty schema: one migrates, all end up with the same tables', async () => {

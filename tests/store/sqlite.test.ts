@@ -8,6 +8,7 @@ import { openSqlite, transaction } from '../../src/store/sqlite/db.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/run-cli.ts';
+import { consoleStoreContract } from './contract-console.ts';
 import { subscriberStoreContract } from './contract-subscribers.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -27,6 +28,7 @@ afterAll(async () => {
 });
 
 subscriberStoreContract(makeStore, { openSecond: async (first) => openSqliteStore(files.get(first)!) });
+consoleStoreContract(makeStore);
 
 describe('SQLite subscribers table', () => {
   it('stores times as integer milliseconds and refuses unknown statuses and languages', async () => {

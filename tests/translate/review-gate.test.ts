@@ -139,7 +139,7 @@ describe('without machine translation: what Chinese is missing', () => {
     await writeFile(file, ENGLISH_ONLY);
     const r = await run('check');
     expect(r.code).toBe(0);
-    const translate = '`sudi translate ' + file + '`';
+    const translate = '`sudi translate` on this file';
     expect(r.stderr.trim().split('\n')).toEqual([
       `${file}:${lineOf(ENGLISH_ONLY, '    title:')}: warning: papers.0.title.zh: paper 1 (arxiv:2404.08634) "Pre-training Small Base LMs with Fewer Tokens" has no Chinese title yet (needed before status: ready; write it, or run ${translate})`,
       `${file}:${lineOf(ENGLISH_ONLY, '    abstract:')}: warning: papers.0.abstract.zh: paper 1 (arxiv:2404.08634) "Pre-training Small Base LMs with Fewer Tokens" has an English abstract and no Chinese one yet (optional; write it, or run ${translate})`,
@@ -153,7 +153,7 @@ describe('without machine translation: what Chinese is missing', () => {
     const r = await run('check');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
-      `${file}:${lineOf(text, '    title:')}: papers.0.title.zh: is missing: paper 1 (arxiv:2404.08634) "Pre-training Small Base LMs with Fewer Tokens" has no Chinese title (expected it before status: ready; write it, or keep status: draft and run \`sudi translate ${file}\`)`,
+      `${file}:${lineOf(text, '    title:')}: papers.0.title.zh: is missing: paper 1 (arxiv:2404.08634) "Pre-training Small Base LMs with Fewer Tokens" has no Chinese title (expected it before status: ready; write it, or keep status: draft and run \`sudi translate\` on this file)`,
     ]);
     const send = await run('send', '2024-04-15');
     expect(send.code).toBe(2);

@@ -103,40 +103,19 @@ export function registerSubscribers(program: Command, ctx: CliContext): void {
         } catch (e) {
           throw new SudiError('E_IMPORT', `cannot read ${full}: ${(e as Error).message}`);
         }
-        const [{ parseSubscriberCsv }, { subscribe }] = await Promise.all([import('../../subscribers/csv.ts'), import('../../subscribers/subscriptions.ts')]);
+        const [{ parseSubscriberCsv }, { importRows, describeImport }] = await Promise.all([import('../../subscribers/csv.ts'), import('../../subscribers/import-csv.ts')]);
         const parsed = parseSubscriberCsv(text, file);
         if (parsed.problems.length > 0 && !opts.skipInvalid) {
           throw new SudiError('E_IMPORT', `${file}: ${parsed.problems.length} bad line(s); nothing imported (fix them, or pass --skip-invalid)`, { problems: parsed.problems });
         }
         for (const p of parsed.problems) ctx.err(`skipped ${p}`);
         const deps = await services(app);
-        // What changed, exactly: each row counts once, under the first change that applies.
-        const counts = { added: 0, activated: 0, relabelled: 0, unchanged: 0, left: 0, queued: 0 };
-        for (const row of parsed.rows) {
-          const existing = await deps.store.findSubscriberByEmail(row.email);
-          // An old list must never re-subscribe someone who left or whose mail bounced.
-          if (existing && existing.status !== 'pending' && existing.status !== 'active') {
-            ctx.err(`${file}:${row.line}: ${row.email} is ${existing.status}; left as it is`);
-            counts.left++;
-            continue;
-          }
-          const r = await subscribe(deps, { email: row.email, lang: row.lang, source: `import:${path.basename(file)}`, confirmed: opts.confirmed }, ctx.now());
-          if (r.queued) counts.queued++;
-          if (!existing || r.outcome === 'created') counts.added++;
-          else if (existing.status !== r.subscriber.status) counts.activated++;
-          else if (existing.lang !== r.subscriber.lang) counts.relabelled++;
-          else counts.unchanged++;
-        }
+        const { counts, notes } = await importRows(deps, parsed.rows, { file, source: `import:${path.basename(file)}`, confirmed: opts.confirmed, now: ctx.now() });
+        for (const n of notes) ctx.err(n);
         const { sendQueuedNow } = await import('../../subscribers/confirmation-sender.ts');
         const mails = counts.queued > 0 ? await sendQueuedNow(deps) : [];
         for (const a of mails) if (a.outcome !== 'done') ctx.err(`confirmation mail to ${a.email ?? a.subscriberId} ${a.outcome === 'retry' ? 'stays queued (sudi serve retries it)' : 'given up'}: ${a.response}`);
-        ctx.out(
-          `imported ${file}: ${counts.added} added (${opts.confirmed ? 'active' : 'pending'}), ` +
-            (opts.confirmed ? `${counts.activated} activated (were pending), ` : '') +
-            `${counts.relabelled} with a new language, ${counts.unchanged} unchanged, ` +
-            `${counts.left} unsubscribed/suppressed left alone, ${parsed.problems.length} bad line(s) skipped; ` +
-            `${counts.queued} confirmation mail(s) queued, ${mails.filter((a) => a.outcome === 'done').length} sent via ${app.transport().description}`,
-        );
+        ctx.out(`${describeImport(file, counts, { confirmed: opts.confirmed, skipped: parsed.problems.length })}, ${mails.filter((a) => a.outcome === 'done').length} sent via ${app.transport().description}`);
         if (parsed.problems.length > 0) ctx.err(`${parsed.problems.length} bad line(s) in ${file} were not imported`);
       }),
     );

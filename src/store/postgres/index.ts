@@ -6,6 +6,7 @@ import type { Store } from '../store.ts';
 import { openPostgres, type Pool } from './db.ts';
 import { postgresConfirmationStore } from './confirmations.ts';
 import { fleetPacer, type FleetPacer } from './fleet-pacer.ts';
+import { postgresConsoleStore } from './console.ts';
 import { postgresInboundStore } from './inbound.ts';
 import { postgresLedgerStore } from './ledger.ts';
 import { postgresSubscriberStore } from './subscribers.ts';
@@ -34,6 +35,7 @@ export async function openPostgresStore(url: string): Promise<PostgresStore> {
     ...postgresConfirmationStore(pool),
     ...postgresLedgerStore(pool),
     ...postgresInboundStore(pool),
+    ...postgresConsoleStore(pool),
     close: async () => {
       if (closed) return;
       closed = true;

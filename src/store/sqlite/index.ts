@@ -4,6 +4,7 @@
 import type { Store } from '../store.ts';
 import { openSqlite } from './db.ts';
 import { sqliteConfirmationStore } from './confirmations.ts';
+import { sqliteConsoleStore } from './console.ts';
 import { sqliteInboundStore } from './inbound.ts';
 import { sqliteLedgerStore } from './ledger.ts';
 import { sqliteSubscriberStore } from './subscribers.ts';
@@ -16,6 +17,7 @@ export function openSqliteStore(file: string): Store {
     ...sqliteConfirmationStore(db),
     ...sqliteLedgerStore(db),
     ...sqliteInboundStore(db),
+    ...sqliteConsoleStore(db),
     close: async () => {
       db.close();
     },
