@@ -17,7 +17,7 @@ import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
 import { precompressOutput, previousOutput } from './precompress.ts';
 import { announcePublished } from './published-signal.ts';
-import { buildSearchIndex } from './search/index-site.ts';
+import { searchIndexFor } from './search/index-site.ts';
 import { searchRecords } from './search/records.ts';
 import { writeOutputAtomic } from './write-output.ts';
 
@@ -41,7 +41,7 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     const templates = await loadSiteTemplates(config.templatesDir);
     const published = publishedIssues(issues, now);
     // The search index is built in memory like the pages: a failed index publishes nothing.
-    const files = [...buildSite(issues, { config, now, templates }), ...(opts.search === false ? [] : await buildSearchIndex(searchRecords(published, config)))];
+    const files = [...buildSite(issues, { config, now, templates }), ...(opts.search === false ? [] : await searchIndexFor(searchRecords(published, config), outDir))];
     const ids = new Set(published.map((i) => i.id));
     const scheduled = issues.filter((i) => i.status === 'ready' && !ids.has(i.id));
     // Email sizes matter for issues that will still be sent or re-read: the ones the feeds hold and

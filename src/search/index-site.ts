@@ -10,9 +10,17 @@
  * Pagefind runs as a child process (the `pagefind_extended` binary shipped in the npm package
  * `@pagefind/<platform>`: the extended build is the one that segments Chinese). It is started for
  * each build and always closed, so `sudi build` exits and a long-lived `sudi serve` keeps no child.
+ *
+ * Indexing a large archive takes a while (BENCHMARKS.md), and most builds (the scheduler's hourly
+ * one, `sudi serve` starting) change no Paper: when the records and the Pagefind version are those
+ * the previous build indexed, its bundles are taken over as they are (checked against its manifest).
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SudiError } from '../errors.ts';
 import type { OutputFile } from '../model.ts';
+import { readManifest, sha256 } from '../static-manifest.ts';
 import { SEARCH_LANGS, type SearchLang, type SearchRecord } from './records.ts';
 
 /** Where the bundles go, relative to the output folder. */
@@ -23,6 +31,38 @@ const UNUSED = /^pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)$/;
 
 function failed(what: string, errors: readonly string[]): SudiError {
   return new SudiError('E_BUILD', `search index (Pagefind): ${what} failed: ${errors.join('; ')}`);
+}
+
+/** The records the bundles in a build were made from (with the Pagefind version), as a SHA-256. Not served (a dotfile). */
+export const SEARCH_KEY_PATH = 'pagefind/.records.sha256';
+
+async function pagefindVersion(): Promise<string> {
+  const pkg = path.join(path.dirname(fileURLToPath(import.meta.resolve('pagefind'))), '..', 'package.json');
+  return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The search index for `records`: the previous build's in `outDir` when it was made from the same
+ * records by the same Pagefind, else a new one (with its key file).
+ */
+export async function searchIndexFor(records: readonly SearchRecord[], outDir: string): Promise<OutputFile[]> {
+  const key = sha256(JSON.stringify({ pagefind: await pagefindVersion(), records }));
+  return (await previousIndex(outDir, key)) ?? [...(await buildSearchIndex(records)), { path: SEARCH_KEY_PATH, contents: `${key}\n` }];
+}
+
+/** The previous build's bundles when its key matches and every file is as its manifest says; else null. */
+async function previousIndex(outDir: string, key: string): Promise<OutputFile[] | null> {
+  const manifest = await readManifest(outDir).catch(() => null);
+  const before = await readFile(path.join(outDir, SEARCH_KEY_PATH), 'utf8').catch(() => null);
+  if (!manifest || before?.trim() !== key) return null;
+  const files: OutputFile[] = [];
+  for (const [p, entry] of Object.entries(manifest.files)) {
+    if (!p.startsWith('pagefind/')) continue;
+    const bytes = await readFile(path.join(outDir, p)).catch(() => null);
+    if (!bytes || sha256(bytes) !== entry.sha256) return null;
+    files.push({ path: p, contents: bytes });
+  }
+  return files;
 }
 
 export async function buildSearchIndex(records: readonly SearchRecord[]): Promise<OutputFile[]> {

@@ -4,6 +4,7 @@
  * here by inflating its files independently (node:zlib + JSON.parse), deterministic, and all or
  * nothing with the rest of the build. The browser side is tests/http/site-browser.test.ts.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +79,35 @@ describe('the search index in the build', () => {
     for (const k of search(a)) expect(a.get(k)!.equals(b.get(k)!), k).toBe(true);
     // The manifest (hashes and dates of every file, the index included) agrees too.
     expect(a.get('.sudi-manifest.json')!.equals(b.get('.sudi-manifest.json')!)).toBe(true);
+  });
+
+  it("a rebuild with the same papers takes the previous index over without running Pagefind; a changed paper is reindexed", async () => {
+    const { project, config, tree: before } = await builtTree([SEED_FILE]);
+    const withoutPagefind = async () => {
+      const saved = process.env.PAGEFIND_EXTENDED_BINARY_PATH;
+      process.env.PAGEFIND_EXTENDED_BINARY_PATH = path.join(project, 'no-such-pagefind');
+      try {
+        return await buildAndWrite(config, LATER).catch((x: unknown) => x);
+      } finally {
+        if (saved === undefined) delete process.env.PAGEFIND_EXTENDED_BINARY_PATH;
+        else process.env.PAGEFIND_EXTENDED_BINARY_PATH = saved;
+      }
+    };
+    // Same records: no Pagefind needed, and the output is byte-identical.
+    expect(await withoutPagefind()).not.toBeInstanceOf(Error);
+    const again = await readTree(config.publicDir);
+    expect([...again.keys()]).toEqual([...before.keys()]);
+    for (const [k, v] of before) expect(v.equals(again.get(k)!), k).toBe(true);
+    // One word of one abstract changed: the index must be rebuilt (and here cannot be).
+    const file = path.join(project, 'issues', '2024-04-15.md');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('全景面具', '全景资料面具'));
+    const e = await withoutPagefind();
+    expect(e).toBeInstanceOf(SudiError);
+    expect((e as Error).message).toContain('search index (Pagefind)');
+    // With Pagefind, the new text is in the new index.
+    await buildAndWrite(config, LATER);
+    const zh = [...(await readTree(config.publicDir)).entries()].filter(([k]) => k.startsWith('pagefind/zh/fragment/'));
+    expect(zh.some(([, v]) => inflate(v).toString().includes('资料'))).toBe(true);
   });
 
   it('a failed index publishes nothing', async () => {
