@@ -88,9 +88,9 @@ async function search(page: Page, query: string): Promise<Found[]> {
   return page.$$eval('#search-results li', (lis) =>
     lis.map((li) => ({
       href: li.querySelector('a')!.href,
-      title: li.querySelector('a')!.textContent!,
-      alt: li.querySelector('.search-alt')!.textContent!,
-      excerpt: li.querySelector('.search-excerpt')!.textContent!,
+      title: li.querySelector('a')!.textContent,
+      alt: li.querySelector('.search-alt')!.textContent,
+      excerpt: li.querySelector('.search-excerpt')!.textContent,
     })),
   );
 }
