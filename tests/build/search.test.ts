@@ -4,7 +4,7 @@
  * here by inflating its files independently (node:zlib + JSON.parse), deterministic, and all or
  * nothing with the rest of the build. The browser side is tests/http/site-browser.test.ts.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,18 @@ const inflate = (bytes: Buffer) => {
   expect(raw.subarray(0, 12).toString()).toBe('pagefind_dcd');
   return raw.subarray(12);
 };
+
+/** Runs `fn` with Pagefind's binary pointed at a path that does not exist: any indexing fails. */
+async function withoutPagefind<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.PAGEFIND_EXTENDED_BINARY_PATH;
+  process.env.PAGEFIND_EXTENDED_BINARY_PATH = path.join(dir, 'no-such-pagefind');
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.PAGEFIND_EXTENDED_BINARY_PATH;
+    else process.env.PAGEFIND_EXTENDED_BINARY_PATH = saved;
+  }
+}
 
 async function builtTree(files = [SEED_FILE, ADVERSARIAL_FILE]) {
   const project = await tempProject(files);
@@ -83,25 +95,16 @@ describe('the search index in the build', () => {
 
   it("a rebuild with the same papers takes the previous index over without running Pagefind; a changed paper is reindexed", async () => {
     const { project, config, tree: before } = await builtTree([SEED_FILE]);
-    const withoutPagefind = async () => {
-      const saved = process.env.PAGEFIND_EXTENDED_BINARY_PATH;
-      process.env.PAGEFIND_EXTENDED_BINARY_PATH = path.join(project, 'no-such-pagefind');
-      try {
-        return await buildAndWrite(config, LATER).catch((x: unknown) => x);
-      } finally {
-        if (saved === undefined) delete process.env.PAGEFIND_EXTENDED_BINARY_PATH;
-        else process.env.PAGEFIND_EXTENDED_BINARY_PATH = saved;
-      }
-    };
+    const build = () => withoutPagefind(project, () => buildAndWrite(config, LATER).catch((x: unknown) => x));
     // Same records: no Pagefind needed, and the output is byte-identical.
-    expect(await withoutPagefind()).not.toBeInstanceOf(Error);
+    expect(await build()).not.toBeInstanceOf(Error);
     const again = await readTree(config.publicDir);
     expect([...again.keys()]).toEqual([...before.keys()]);
     for (const [k, v] of before) expect(v.equals(again.get(k)!), k).toBe(true);
     // One word of one abstract changed: the index must be rebuilt (and here cannot be).
     const file = path.join(project, 'issues', '2024-04-15.md');
     await writeFile(file, (await readFile(file, 'utf8')).replace('全景面具', '全景资料面具'));
-    const e = await withoutPagefind();
+    const e = await build();
     expect(e).toBeInstanceOf(SudiError);
     expect((e as Error).message).toContain('search index (Pagefind)');
     // With Pagefind, the new text is in the new index.
@@ -112,17 +115,10 @@ describe('the search index in the build', () => {
 
   it('a failed index publishes nothing', async () => {
     const { project, config, tree: before } = await builtTree([SEED_FILE]);
-    await (await import('node:fs/promises')).copyFile(ADVERSARIAL_FILE, path.join(project, 'issues', '2024-05-06.md'));
-    const saved = process.env.PAGEFIND_EXTENDED_BINARY_PATH;
-    process.env.PAGEFIND_EXTENDED_BINARY_PATH = path.join(project, 'no-such-pagefind');
-    try {
-      const e = await buildAndWrite(config, LATER).catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(SudiError);
-      expect((e as SudiError).message).toMatch(/search index \(Pagefind\)[\s\S]*nothing was published/);
-    } finally {
-      if (saved === undefined) delete process.env.PAGEFIND_EXTENDED_BINARY_PATH;
-      else process.env.PAGEFIND_EXTENDED_BINARY_PATH = saved;
-    }
+    await copyFile(ADVERSARIAL_FILE, path.join(project, 'issues', '2024-05-06.md'));
+    const e = await withoutPagefind(project, () => buildAndWrite(config, LATER).catch((x: unknown) => x));
+    expect(e).toBeInstanceOf(SudiError);
+    expect((e as SudiError).message).toMatch(/search index \(Pagefind\)[\s\S]*nothing was published/);
     const after = await readTree(config.publicDir);
     expect([...after.keys()]).toEqual([...before.keys()]);
     for (const [k, v] of before) expect(v.equals(after.get(k)!), k).toBe(true);
