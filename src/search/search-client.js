@@ -13,7 +13,8 @@ if (form && input && box) {
   let latest = 0;
   let timer = 0;
 
-  // Loaded on first use: a reader who never searches downloads nothing.
+  // Loaded on first use: a reader who never searches downloads nothing. A failed load (offline) is
+  // tried again on the next search.
   const load = () => {
     instances ??= Promise.all(
       LANGS.map(async (lang) => {
@@ -21,7 +22,10 @@ if (form && input && box) {
         const pagefind = await import(`${base}pagefind.js`);
         return pagefind.createInstance({ basePath: base });
       }),
-    );
+    ).catch((e) => {
+      instances = null;
+      throw e;
+    });
     return instances;
   };
 
