@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'bin/*.js', 'src/preview/*.js', 'src/render/*.js', 'templates/admin/*.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'bin/*.js', 'src/preview/*.js', 'src/render/*.js', 'src/search/*.js', 'templates/admin/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -47,4 +47,7 @@ export default tseslint.config(
   { files: ['src/preview/*.js'], languageOptions: { globals: { window: 'readonly', EventSource: 'readonly' } } },
   // The console's browser script is plain JavaScript served as it is: no types to check it with.
   { files: ['templates/admin/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: { document: 'readonly', EventSource: 'readonly' } } },
+  // The search box's browser module: plain JavaScript run by the reader's browser, no types to check it with.
+  { files: ['src/search/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['src/search/*.js'], languageOptions: { globals: { document: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } } },
 );

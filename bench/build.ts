@@ -5,8 +5,9 @@
  *
  * Each measurement runs in a fresh child process so peak memory (getrusage maxRSS) belongs to that
  * build alone. Baseline in the same run: the same build of 50 issues, to show the cost per issue
- * stays flat (linear scaling). Also timed: the `sudi build` command end to end, which adds the
- * email size check (one MJML run for each of the FEED_LIMIT newest issues).
+ * stays flat (linear scaling). The search index (Pagefind, one bundle per language) is left out of
+ * those builds and timed on its own over the same issues; the `sudi build` command end to end
+ * includes it, and the email size check (one MJML run for each of the FEED_LIMIT newest issues).
  *
  * Rerun: `npm run bench -- build`
  */
@@ -22,9 +23,14 @@ import { parseIssue } from '../src/content/parse-issue.ts';
 import { serializeIssue } from '../src/content/serialize-issue.ts';
 import { addDays } from '../src/time.ts';
 import { buildAndWrite } from '../src/publish.ts';
+import { publishedIssues } from '../src/build.ts';
+import { loadValidIssues } from '../src/content/load-issues.ts';
+import { buildSearchIndex } from '../src/search/index-site.ts';
+import { searchRecords } from '../src/search/records.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RUNS = 5;
+const PAGEFIND_VERSION = (JSON.parse(await readFile(path.join(ROOT, 'node_modules', 'pagefind', 'package.json'), 'utf8')) as { version: string }).version;
 
 interface ChildResult {
   /** Wall time of each run, ms (the first is cold: module and template compile). */
@@ -35,7 +41,7 @@ interface ChildResult {
 }
 
 /** Writes `n` weekly issues of 10 papers each, made from the seed issue's papers. */
-async function generateIssues(dir: string, n: number): Promise<void> {
+export async function generateIssues(dir: string, n: number): Promise<void> {
   const seed = parseIssue('2024-04-15.md', await readFile(path.join(ROOT, 'issues', '2024-04-15.md'), 'utf8'));
   await mkdir(dir, { recursive: true });
   for (let k = 0; k < n; k++) {
@@ -59,17 +65,29 @@ async function generateIssues(dir: string, n: number): Promise<void> {
   }
 }
 
+type Kind = 'service' | 'cli' | 'search';
+
 /** Child mode: one kind of build, `RUNS` times, then report. */
-async function child(kind: 'service' | 'cli', project: string): Promise<void> {
+async function child(kind: Kind, project: string): Promise<void> {
   const env = { SITE_URL: 'https://news.example.org/', TZ: 'Asia/Shanghai' };
   const config = parseConfig(env, project);
   const now = new Date('2030-01-01T00:00:00Z');
   const runs: number[] = [];
   let files = 0;
+  let bytes = 0;
   for (let r = 0; r < (kind === 'cli' ? 1 : RUNS); r++) {
     const t = performance.now();
     if (kind === 'service') {
-      files = (await buildAndWrite(config, now)).files;
+      files = (await buildAndWrite(config, now, { search: false })).files;
+    } else if (kind === 'search') {
+      // Loading and checking the issues is the build's part; timed here: records → both bundles in memory.
+      const records = searchRecords(publishedIssues(await loadValidIssues(config.issuesDir), now), config);
+      const t0 = performance.now();
+      const out = await buildSearchIndex(records);
+      runs.push(performance.now() - t0);
+      files = out.length;
+      bytes = out.reduce((n, f) => n + f.contents.length, 0);
+      continue;
     } else {
       const sink = { write: () => true };
       const code = await runCli(['build'], { stdout: sink, stderr: sink, env, cwd: project, now: () => now, shutdownSignal: new AbortController().signal });
@@ -77,12 +95,12 @@ async function child(kind: 'service' | 'cli', project: string): Promise<void> {
     }
     runs.push(performance.now() - t);
   }
-  const { stdout } = await promisify(execFile)('du', ['-sb', config.publicDir]);
-  const result: ChildResult = { runs, maxRssMb: process.resourceUsage().maxRSS / 1024, files, bytes: Number(stdout.split('\t')[0]) };
+  if (kind !== 'search') bytes = Number((await promisify(execFile)('du', ['-sb', config.publicDir])).stdout.split('\t')[0]);
+  const result: ChildResult = { runs, maxRssMb: process.resourceUsage().maxRSS / 1024, files, bytes };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-async function measure(kind: 'service' | 'cli', issues: number): Promise<ChildResult> {
+async function measure(kind: Kind, issues: number): Promise<ChildResult> {
   const project = await mkdtemp(path.join(os.tmpdir(), 'sudi-bench-build-'));
   try {
     await generateIssues(path.join(project, 'issues'), issues);
@@ -106,6 +124,8 @@ export async function run(): Promise<string[]> {
   const small = await measure('service', 50);
   const big = await measure('service', 500);
   const cli = await measure('cli', 500);
+  const searchSmall = await measure('search', 50);
+  const searchBig = await measure('search', 500);
   const warm = (r: ChildResult) => median(r.runs.slice(1));
   const perIssue = (r: ChildResult, n: number) => warm(r) / n;
   return [
@@ -122,12 +142,24 @@ export async function run(): Promise<string[]> {
     ),
     '',
     `Per-issue cost at 500 vs the 50-issue baseline: ${(perIssue(big, 500) / perIssue(small, 50)).toFixed(2)}× (1.00 = linear).`,
-    `\`sudi build\` end to end on the 500 issues (one process, cold, incl. the email size check of the 20 newest): ${(cli.runs[0]! / 1000).toFixed(2)} s, peak RSS ${cli.maxRssMb.toFixed(0)} MB.`,
+    `\`sudi build\` end to end on the 500 issues (one process, cold, incl. the search index and the email size check of the 20 newest): ${(cli.runs[0]! / 1000).toFixed(2)} s, peak RSS ${cli.maxRssMb.toFixed(0)} MB.`,
+    '',
+    `Search index (Pagefind ${PAGEFIND_VERSION}, records → a zh and an en bundle in memory; not part of the builds above), ${RUNS} runs, median of the ${RUNS - 1} warm ones:`,
+    '',
+    '| issues | records | index files | index size | cold | warm (median) | per issue |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...([
+      [50, searchSmall],
+      [500, searchBig],
+    ] as const).map(
+      ([n, r]) =>
+        `| ${n} | ${n * 10 * 2} | ${r.files} | ${(r.bytes / 1024 / 1024).toFixed(1)} MB | ${(r.runs[0]! / 1000).toFixed(2)} s | ${(warm(r) / 1000).toFixed(2)} s | ${perIssue(r, n).toFixed(2)} ms |`,
+    ),
   ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [kind, project] = process.argv.slice(2);
-  if ((kind === 'service' || kind === 'cli') && project) await child(kind, project);
+  if ((kind === 'service' || kind === 'cli' || kind === 'search') && project) await child(kind, project);
   else console.log((await run()).join('\n'));
 }

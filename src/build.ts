@@ -11,6 +11,8 @@ import { renderRss } from './feeds/rss.ts';
 import type { Issue, OutputFile } from './model.ts';
 import { issueView, renderIndexPage, renderIssueContent, renderIssuePage, siteView, type IssueView } from './render/site.ts';
 import type { SiteTemplates } from './render/site-templates.ts';
+import { SEARCH_CLIENT_JS, SEARCH_CLIENT_PATH } from './search/client.ts';
+import { searchBundlePath } from './search/index-site.ts';
 import { OUTPUT_PATHS } from './site-urls.ts';
 import { fingerprintedPath } from './static-manifest.ts';
 
@@ -33,14 +35,19 @@ export function buildSite(issues: readonly Issue[], { config, now, templates }: 
   // Pages link the stylesheet by a content-named copy, cached for a year; style.css stays for the
   // server's own pages and anyone who linked it.
   const stylePath = fingerprintedPath(OUTPUT_PATHS.style, templates.css);
-  const site = { ...siteView(config), styleUrl: new URL(stylePath, config.siteUrl).href };
+  const searchPath = fingerprintedPath(SEARCH_CLIENT_PATH, SEARCH_CLIENT_JS);
+  const at = (p: string) => new URL(p, config.siteUrl).href;
+  // The search index itself is written by publish.ts (search/index-site.ts), into the same swap.
+  const search = { scriptUrl: at(searchPath), zh: at(searchBundlePath('zh')), en: at(searchBundlePath('en')) };
+  const site = { ...siteView(config), styleUrl: at(stylePath), search };
   const views = new Map<string, IssueView>(published.map((i) => [i.id, issueView(i, config)]));
   const view = (i: Issue) => views.get(i.id) as IssueView;
 
   const files: OutputFile[] = [
-    { path: OUTPUT_PATHS.index, contents: renderIndexPage(templates, site, published.map(view), config) },
+    { path: OUTPUT_PATHS.index, contents: renderIndexPage(templates, site, published.map(view)) },
     { path: OUTPUT_PATHS.style, contents: templates.css },
     { path: stylePath, contents: templates.css },
+    { path: searchPath, contents: SEARCH_CLIENT_JS },
   ];
   for (const issue of published) {
     files.push({ path: OUTPUT_PATHS.issue(issue.id), contents: renderIssuePage(templates, site, view(issue)) });

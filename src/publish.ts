@@ -17,6 +17,8 @@ import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
 import { loadSiteTemplates } from './render/site-templates.ts';
 import { precompressOutput, previousOutput } from './precompress.ts';
 import { announcePublished } from './published-signal.ts';
+import { searchIndexFor } from './search/index-site.ts';
+import { searchRecords } from './search/records.ts';
 import { writeOutputAtomic } from './write-output.ts';
 
 export interface BuildReport {
@@ -31,13 +33,15 @@ export interface BuildReport {
   emailSizes: Map<string, IssueEmailSize>;
 }
 
-export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean } = {}): Promise<BuildReport> {
+/** `search: false` leaves the search index out (the build benchmark times indexing on its own). */
+export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean; search?: boolean } = {}): Promise<BuildReport> {
   const outDir = opts.outDir ?? config.publicDir;
   try {
     const issues = await loadValidIssues(config.issuesDir);
     const templates = await loadSiteTemplates(config.templatesDir);
-    const files = buildSite(issues, { config, now, templates });
     const published = publishedIssues(issues, now);
+    // The search index is built in memory like the pages: a failed index publishes nothing.
+    const files = [...buildSite(issues, { config, now, templates }), ...(opts.search === false ? [] : await searchIndexFor(searchRecords(published, config), outDir))];
     const ids = new Set(published.map((i) => i.id));
     const scheduled = issues.filter((i) => i.status === 'ready' && !ids.has(i.id));
     // Email sizes matter for issues that will still be sent or re-read: the ones the feeds hold and

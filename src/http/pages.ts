@@ -5,7 +5,7 @@
  */
 import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
-import { siteView, type SiteView } from '../render/site.ts';
+import { documentTitle, siteView, type SiteView } from '../render/site.ts';
 import { getTemplates, type TemplateSet } from '../render/templates.ts';
 
 export const PAGE_NAMES = [
@@ -36,7 +36,7 @@ export async function loadPages(config: Config): Promise<Pages> {
       const body = set.render(name, { site, ...context });
       return set.render('layout', {
         site,
-        title: `${title} · ${site.title}`,
+        title: documentTitle(title, site.title),
         description: site.description,
         canonicalUrl: site.url,
         body: new Handlebars.SafeString(body),

@@ -7,6 +7,11 @@
  * SITE_URL: someone reaching the server under another name (127.0.0.1 vs localhost, a proxy) must
  * still get a styled page and a working form. Referrer-Policy no-referrer keeps the tokens in
  * confirm/unsubscribe URLs from leaking to any site the page links to.
+ *
+ * script-src carries 'wasm-unsafe-eval' for the archive's search: Pagefind's search runs as
+ * WebAssembly, and compiling a module needs it. It allows only WebAssembly compilation, not eval()
+ * or new Function() of JavaScript (that is 'unsafe-eval'), and the only .wasm the pages load is
+ * the one the build published beside the index (script-src still admits same-site scripts only).
  */
 import http from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
@@ -17,7 +22,7 @@ export function securityHeaders(config: Pick<Config, 'siteUrl'>): Record<string,
   const self = `'self' ${site.origin}`;
   const csp = [
     `default-src ${self}`,
-    `script-src ${self}`,
+    `script-src ${self} 'wasm-unsafe-eval'`,
     `style-src ${self}`,
     `img-src ${self} data:`,
     `form-action ${self}`,

@@ -44,6 +44,13 @@ const TYPES: Readonly<Record<string, string>> = {
   '.woff': 'font/woff',
   '.pdf': 'application/pdf',
   '.wasm': 'application/wasm',
+  // The search index (Pagefind): gzip-compressed binary that pagefind.js fetches and inflates itself,
+  // so it is served as bytes, never with Content-Encoding (the browser would inflate it first).
+  // `wasm.<lang>.pagefind` is the compressed WebAssembly module, also inflated by pagefind.js.
+  '.pf_meta': 'application/octet-stream',
+  '.pf_index': 'application/octet-stream',
+  '.pf_fragment': 'application/octet-stream',
+  '.pagefind': 'application/octet-stream',
 };
 
 export function contentTypeOf(p: string): string {

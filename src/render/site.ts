@@ -19,6 +19,17 @@ export interface SiteView {
   url: string;
   styleUrl: string;
   feeds: { rss: string; atom: string; json: string };
+  /** The sign-up form, on the index and on every issue page. */
+  subscribe: SubscribeView;
+  /** The search box: its module and the Pagefind bundle of each language. Absent: no search box (the server's own pages). */
+  search?: { scriptUrl: string; zh: string; en: string };
+  /** The index page: the site title is its heading, not a link to itself. */
+  home?: boolean;
+}
+
+export interface SubscribeView {
+  action: string;
+  langs: { value: Lang; label: string; checked: boolean }[];
 }
 
 export interface PaperView {
@@ -75,8 +86,12 @@ export function siteView(config: Config): SiteView {
     url: urls.home,
     styleUrl: urls.style,
     feeds: { rss: urls.rss, atom: urls.atom, json: urls.json },
+    subscribe: { action: urls.subscribe, langs: LANG_CHOICES.map((c, i) => ({ ...c, checked: i === 0 })) },
   };
 }
+
+/** The id of a paper's block on its issue page (`#paper-1` for the first). */
+export const paperAnchor = (index: number): string => `paper-${index + 1}`;
 
 const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
 
@@ -87,7 +102,7 @@ export function paperView(paper: Paper, index: number): PaperView {
     .map(([name, url]) => ({ name, label: LINK_LABELS[name] ?? name, url: new URL(url).href }));
   const main = MAIN_LINK_ORDER.map((n) => links.find((l) => l.name === n)).find(Boolean) ?? links[0];
   return {
-    anchor: `paper-${index + 1}`,
+    anchor: paperAnchor(index),
     titleEn: paper.title.en,
     titleZh: paper.title.zh ?? '', // only a draft lacks it, and drafts are never published
     href: main?.url ?? null,
@@ -123,17 +138,22 @@ export function renderIssueContent(templates: SiteTemplates, view: IssueView): s
   return templates.pages.render('entry', view);
 }
 
+/**
+ * A page's <title>: its own title, then the parts of the site title (split at ` · `) it does not
+ * already hold, so an issue titled like the site (每周AI论文速递 (240415-240419)) does not name it twice.
+ */
+export function documentTitle(title: string, siteTitle: string): string {
+  return [title, ...siteTitle.split(' · ').filter((part) => !title.includes(part))].join(' · ');
+}
+
 export function renderIssuePage(templates: SiteTemplates, site: SiteView, view: IssueView): string {
   const body = templates.pages.render('issue', { site, issue: view });
-  return page(templates, site, { title: `${view.title} · ${site.title}`, description: site.description, canonicalUrl: view.url }, body);
+  return page(templates, site, { title: documentTitle(view.title, site.title), description: site.description, canonicalUrl: view.url }, body);
 }
 
 /** `issues` newest first. */
-export function renderIndexPage(templates: SiteTemplates, site: SiteView, issues: readonly IssueView[], config: Config): string {
-  const subscribe = {
-    action: siteUrls(config).subscribe,
-    langs: LANG_CHOICES.map((c, i) => ({ ...c, checked: i === 0 })),
-  };
-  const body = templates.pages.render('index', { site, issues, subscribe });
-  return page(templates, site, { title: site.title, description: site.description, canonicalUrl: site.url }, body);
+export function renderIndexPage(templates: SiteTemplates, site: SiteView, issues: readonly IssueView[]): string {
+  const home = { ...site, home: true };
+  const body = templates.pages.render('index', { site: home, issues });
+  return page(templates, home, { title: site.title, description: site.description, canonicalUrl: site.url }, body);
 }

@@ -21,7 +21,10 @@ describe('buildSite on the seed issue', () => {
   it('writes the index, the issue page, the stylesheet and three feeds', async () => {
     const files = await build(await tempProject());
     const css = [...files.keys()].find((k) => /^style\.[0-9a-f]{10}\.css$/.test(k))!;
-    expect([...files.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', css, 'style.css'].sort());
+    const js = [...files.keys()].find((k) => /^search\.[0-9a-f]{10}\.js$/.test(k))!;
+    expect([...files.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', js, css, 'style.css'].sort());
+    // The search box's module, content-named; the index itself is added by publish.ts (search.test.ts).
+    expect(files.get('index.html')).toContain(`<script type="module" src="${SITE_URL}${js}"></script>`);
     // Pages link the content-named copy (cached as immutable); it is the same stylesheet.
     expect(files.get(css)).toBe(files.get('style.css'));
     expect(files.get('index.html')).toContain(`<link rel="stylesheet" href="${SITE_URL}${css}">`);
@@ -46,8 +49,10 @@ describe('buildSite on the seed issue', () => {
       const urls = report.elements.flatMap((e) => e.attrs.filter((a) => ['href', 'src', 'action'].includes(a.name)).map((a) => a.value));
       expect(urls.length).toBeGreaterThan(5);
       for (const u of urls) expect(u, name).toMatch(/^https?:\/\//);
-      // The server's CSP forbids inline script and style: none may be needed.
-      expect(report.elements.filter((e) => e.tagName === 'script' || e.tagName === 'style')).toEqual([]);
+      // The server's CSP forbids inline script and style: none may be needed. The one script is the
+      // search box's external module.
+      expect(report.elements.filter((e) => e.tagName === 'style' || (e.tagName === 'script' && !e.attrs.some((a) => a.name === 'src')))).toEqual([]);
+      expect(report.elements.filter((e) => e.tagName === 'script')).toHaveLength(1);
       expect(report.elements.filter((e) => e.attrs.some((a) => a.name === 'style' || a.name.startsWith('on')))).toEqual([]);
     }
   });
@@ -65,10 +70,10 @@ describe('buildSite on the seed issue', () => {
     expect(html).toContain('href="https://github.com/sanyalsunny111/LLM-Inheritune"');
   });
 
-  it('the index has the subscribe form (email, lang, CSS-hidden honeypot) posting to /subscribe', async () => {
+  it.each(['index.html', 'issues/2024-04-15/index.html'])('%s has the subscribe form (email, lang, CSS-hidden honeypot) posting to /subscribe', async (name) => {
     const files = await build(await tempProject());
-    const report = inspectHtml(files.get('index.html') as string);
-    const form = report.elements.find((e) => e.tagName === 'form');
+    const report = inspectHtml(files.get(name) as string);
+    const form = report.elements.find((e) => e.tagName === 'form' && e.attrs.some((a) => a.name === 'method'));
     expect(form?.attrs).toEqual(expect.arrayContaining([{ name: 'method', value: 'post' }, { name: 'action', value: `${SITE_URL}subscribe` }]));
     const inputs = report.elements.filter((e) => e.tagName === 'input').map((e) => Object.fromEntries(e.attrs.map((a) => [a.name, a.value])));
     expect(inputs.find((i) => i.name === 'email')?.type).toBe('email');
@@ -79,6 +84,30 @@ describe('buildSite on the seed issue', () => {
     expect(hiddenBy).toBeDefined();
     expect(files.get('style.css')).toMatch(/\.hp \{[^}]*left: -10000px/);
     expect(report.text).toContain('每周AI论文速递 (240415-240419)');
+  });
+
+  it("the index lists each issue's paper titles, linked to their place on the issue page", async () => {
+    const files = await build(await tempProject());
+    const report = inspectHtml(files.get('index.html') as string);
+    for (const t of SEED_TITLES_EN) expect(report.text).toContain(t);
+    expect(report.text).toContain('COCONut:现代化 COCO 分割');
+    const hrefs = report.elements.filter((e) => e.tagName === 'a').map((e) => e.attrs.find((a) => a.name === 'href')?.value);
+    for (let i = 1; i <= 9; i++) expect(hrefs).toContain(`${SITE_URL}issues/2024-04-15/#paper-${i}`);
+  });
+
+  it('names the site once per page: in <title> and in the headings', async () => {
+    const files = await build(await tempProject());
+    const site = '每周AI论文速递 · Sudi';
+    const count = (text: string, part: string) => text.split(part).length - 1;
+    for (const name of ['index.html', 'issues/2024-04-15/index.html']) {
+      const html = files.get(name) as string;
+      const title = /<title>([^<]*)<\/title>/.exec(html)![1]!;
+      // Each part of the site title once in <title>, though the issue title starts with 每周AI论文速递.
+      for (const part of site.split(' · ')) expect(count(title, part), `${name}: ${title}`).toBe(1);
+      const headings = [...html.matchAll(/<(h[1-6]|p class="site-title")[^>]*>([\s\S]*?)<\/(h[1-6]|p)>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, '')).join('\n');
+      expect(count(headings, site), name).toBe(1);
+    }
+    expect(/<title>([^<]*)<\/title>/.exec(files.get('issues/2024-04-15/index.html') as string)![1]).toBe('每周AI论文速递 (240415-240419) · Sudi');
   });
 });
 

@@ -108,6 +108,15 @@ describe('nginx serving public/ as the README shows', () => {
     const asset = await curl(`/${css[0]}`);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The search index: its binary files as bytes (never re-encoded), its JSON and JavaScript as such.
+    expect(asset.headers.get('content-security-policy')).toContain("'wasm-unsafe-eval'");
+    const wasm = await curl('/pagefind/en/wasm.en.pagefind', ['-H', 'Accept-Encoding: gzip, br']);
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers.get('content-type')).toBe('application/octet-stream');
+    expect(wasm.headers.get('content-encoding')).toBeUndefined();
+    expect(gunzipSync(wasm.body).subarray(0, 12).toString()).toBe('pagefind_dcd');
+    expect((await curl('/pagefind/zh/pagefind-entry.json')).headers.get('content-type')).toMatch(/^application\/json(; charset=utf-8)?$/);
+    expect((await curl('/pagefind/zh/pagefind.js')).headers.get('content-type')).toMatch(/^(application|text)\/javascript; charset=utf-8$/);
     expect((await curl('/.sudi-manifest.json')).status).toBe(404);
     expect((await curl('/issues/2024-04-15/')).status).toBe(200);
   });

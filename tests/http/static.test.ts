@@ -41,7 +41,9 @@ function expectSecurityHeaders(r: { headers: Headers }) {
   for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"]) {
     expect(csp).toContain(d);
   }
-  expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+  // 'wasm-unsafe-eval' (Pagefind's search, see security-headers.ts) allows WebAssembly only; never eval or inline code.
+  expect(csp).toMatch(/script-src [^;]*'wasm-unsafe-eval'/);
+  expect(csp).not.toMatch(/unsafe-inline|(?<!wasm-)unsafe-eval/);
   expect(r.headers.get('x-content-type-options')).toBe('nosniff');
   expect(r.headers.get('referrer-policy')).toBe('no-referrer');
   expect(r.headers.get('x-frame-options')).toBe('DENY');
