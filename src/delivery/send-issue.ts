@@ -18,7 +18,6 @@ import { DELIVERY_STATES, type ClaimedDelivery, type Send, type SendTrigger } fr
 import { DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
 import { deliverer, describeFailure, emptyRunCounts, type DeliverContext, type RunCounts, type SendStore } from './deliver-one.ts';
 import type { IssueMessages } from './issue-messages.ts';
-export type { SendStore } from './deliver-one.ts';
 import { idleScan } from './idle-scan.ts';
 import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
@@ -58,7 +57,7 @@ export async function startIssueSend(app: Pick<SendDeps, 'store' | 'now'>, issue
  * deferred Deliveries due now), and a loop of this process waiting out a pause or a relay outage
  * probes right away. Returns the pause that was lifted, null if the Send was not paused.
  */
-export async function resumePausedSend(app: Omit<SendDeps, 'issueMessages' | 'log'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
+export async function resumePausedSend(app: Pick<SendDeps, 'store' | 'now' | 'relay'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
   const store = await app.store();
   const lifted = await store.resumeSend(issueId, app.now());
   const relay = app.relay();
