@@ -60,3 +60,18 @@ describe('start-up loads only what the command needs', () => {
     for (const p of [...HEAVY, 'node:sqlite']) expect(all, p).not.toContain(p);
   });
 });
+
+describe('the compile cache is only a speed-up', () => {
+  it('a cache folder that cannot be made (read-only disk, a file in the way) changes nothing: same output, exit 0', async () => {
+    // A file where the cache folder should go fails for root too (ENOTDIR), like a read-only disk.
+    const blocked = path.join(t.dir, 'not-a-folder');
+    await writeFile(blocked, '');
+    const run = (env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, [SUDI_BIN, 'check', '--verbose', '--issues', path.join(ROOT, 'tests', 'fixtures', 'issues')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    const cached = await run({ NODE_COMPILE_CACHE: path.join(t.dir, 'cache') });
+    const uncached = await run({ NODE_COMPILE_CACHE: path.join(blocked, 'cache') });
+    expect(uncached.stdout).toContain('checked ');
+    expect(uncached.stdout).toBe(cached.stdout);
+    expect(uncached.stderr).toBe(cached.stderr);
+  });
+});
