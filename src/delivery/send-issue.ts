@@ -40,7 +40,7 @@ export interface SendDeps {
   /** The relay's outage state in this process, shared by every loop and pass that uses transport(). */
   relay(): RelayOutage;
   /** A new render cache: a run reads and renders its Issues afresh unless handed one (RunOptions.messages). */
-  issueMessages(): IssueMessages;
+  issueMessages(): Promise<IssueMessages>;
 }
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
@@ -133,7 +133,7 @@ const RECHECK_MS = 250;
 export async function runDeliveries(app: SendDeps, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
   const transport = app.transport();
-  const messages = opts.messages ?? app.issueMessages();
+  const messages = opts.messages ?? (await app.issueMessages());
   const signal = opts.signal ?? new AbortController().signal;
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);

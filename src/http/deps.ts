@@ -21,7 +21,7 @@ export interface ServerDeps {
   /** Where confirmation mail goes. */
   transport(): Transport;
   /** This process's delivery runner (POST /admin/send). */
-  runner(): DeliveryRunner;
+  runner(): Promise<DeliveryRunner>;
 }
 
 export interface RouteDeps {
