@@ -11,7 +11,8 @@ if (major < 24) {
 }
 // Node keeps the stripped and compiled modules in its on-disk cache (NODE_COMPILE_CACHE, else the
 // system's temp folder): later starts skip TypeScript stripping and most parsing, about half the
-// start-up time of a short command such as `sudi check`.
+// start-up time of a short command such as `sudi check`. Where that folder cannot be made or
+// written (a read-only disk), Node simply runs without it (tests/cli/startup.test.ts).
 module.enableCompileCache?.();
 const { main } = await import('../src/cli/bin.ts');
 process.exit(await main());

@@ -4,18 +4,19 @@
  * (delivery/send-issue.ts SendDeps, delivery/issue-messages.ts IssueMessagesDeps,
  * delivery/dry-run.ts DryRunDeps, schedule/run-due.ts RunDueDeps, http/deps.ts ServerDeps) and
  * never import this module; the App satisfies them all, and the commands (src/cli/) hand it over.
+ * The delivery engine, the render cache and the DKIM signer are loaded on first use: `sudi status`
+ * or `sudi subscribers` never load the issue parser, MIME or rendering code.
  */
 import type { Config } from './config.ts';
 import type { LineLog } from './log.ts';
-import { loadDkimSigner, type DkimSigner } from './delivery/dkim.ts';
-import { issueMessages, type IssueMessages } from './delivery/issue-messages.ts';
+import type { DkimSigner } from './delivery/dkim.ts';
+import type { IssueMessages } from './delivery/issue-messages.ts';
 import type { PersonalAddresses } from './delivery/message.ts';
 import { RelayOutage } from './delivery/relay-outage.ts';
 import { renderCache, type RenderIssue } from './delivery/render-client.ts';
-import { createRunner, type DeliveryRunner } from './delivery/runner.ts';
+import type { DeliveryRunner } from './delivery/runner.ts';
 import { smtpPoolTransport } from './delivery/smtp-pool.ts';
 import { outboxTransport, type Transport } from './delivery/transport.ts';
-import { personalAddresses } from './personal-links.ts';
 import { resolveSecret } from './secret.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -41,9 +42,9 @@ export interface App extends AppDeps {
   /** Renders an Issue's emails in a child process; what was rendered is kept for this App (one per process). */
   readonly renderIssue: RenderIssue;
   /** A new cache of Issue messages: each Issue read once, its renderings from renderIssue (a delivery run makes one unless handed one). */
-  issueMessages(): IssueMessages;
+  issueMessages(): Promise<IssueMessages>;
   /** This process's one delivery runner (one loop per Issue), shared by the scheduler and the server. */
-  runner(): DeliveryRunner;
+  runner(): Promise<DeliveryRunner>;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   let secret: Promise<string> | undefined;
   let dkim: Promise<DkimSigner | undefined> | undefined;
   let addresses: Promise<PersonalAddresses> | undefined;
-  let runner: DeliveryRunner | undefined;
+  let runner: Promise<DeliveryRunner> | undefined;
   let relay: RelayOutage | undefined;
   const app: App = {
     config,
@@ -66,16 +67,17 @@ export function createApp(config: Config, deps: AppDeps): App {
     secret: () => (secret ??= resolveSecret(config.secret, config.dataDir, deps.log)),
     dkim() {
       if (!dkim) {
-        dkim = config.dkim ? loadDkimSigner(config.dkim) : Promise.resolve(undefined);
+        const settings = config.dkim;
+        dkim = settings ? import('./delivery/dkim.ts').then((m) => m.loadDkimSigner(settings)) : Promise.resolve(undefined);
         // A key that could not be read is read again on the next use, not remembered as broken.
         dkim.catch(() => (dkim = undefined));
       }
       return dkim;
     },
-    addresses: () => (addresses ??= app.secret().then((s) => personalAddresses(config, s))),
+    addresses: () => (addresses ??= Promise.all([app.secret(), import('./personal-links.ts')]).then(([s, m]) => m.personalAddresses(config, s))),
     renderIssue: renderCache(),
-    issueMessages: () => issueMessages(app),
-    runner: () => (runner ??= createRunner(app)),
+    issueMessages: async () => (await import('./delivery/issue-messages.ts')).issueMessages(app),
+    runner: () => (runner ??= import('./delivery/runner.ts').then((m) => m.createRunner(app))),
     async close() {
       await transport?.close();
       if (store) await (await store).close();

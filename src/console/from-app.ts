@@ -1,6 +1,6 @@
 /**
  * The Console's dependencies (deps.ts) from the server's wiring: the one module of the Console that
- * knows the App, the delivery runner and the renderer. The rest only sees ConsoleDeps.
+ * knows the process's parts (the delivery runner, the renderer, the signer). The rest only sees ConsoleDeps.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
@@ -27,21 +27,21 @@ export interface ConsoleWiring {
   now: () => Date;
   log: LineLog;
   transport(): Transport;
-  runner(): DeliveryRunner;
+  runner(): Promise<DeliveryRunner>;
   renderIssue: RenderIssue;
   dkim(): Promise<DkimSigner | undefined>;
   addresses(): Promise<PersonalAddresses>;
 }
 
-export function consoleDepsFromApp(
+export async function consoleDepsFromApp(
   app: ConsoleWiring,
   store: Store,
   secret: string,
   background: { wakeConfirmations(): void },
   signInLimit: ConsoleDeps['config']['signInLimit'],
-): ConsoleDeps {
+): Promise<ConsoleDeps> {
   const { config } = app;
-  const runner = app.runner();
+  const runner = await app.runner();
   // One rendering per Issue content: an edited file renders again, an unchanged one does not.
   const renderings = new Map<string, { key: string; all: Promise<Map<Lang, RenderedEmail>> }>();
   const rendered = (issue: Issue, lang: Lang) => {

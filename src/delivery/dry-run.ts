@@ -36,7 +36,7 @@ export interface DryRunDeps {
   now: () => Date;
   store(): Promise<Pick<SubscriberStore, 'listSubscribers'> & Pick<LedgerStore, 'getSend' | 'deliveryCounts'>>;
   transport(): Pick<Transport, 'description'>;
-  issueMessages(): IssueMessages;
+  issueMessages(): Promise<IssueMessages>;
 }
 
 export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<DryRunManifest> {
@@ -71,7 +71,7 @@ export async function dryRunManifest(app: DryRunDeps, issue: Issue): Promise<Dry
   const messages: DryRunManifest['messages'] = [];
   let subject: string | null = null;
   let subjectEn: string | null = null;
-  const factories = app.issueMessages();
+  const factories = await app.issueMessages();
   for (const lang of ['zh', 'en', 'both'] as Lang[]) {
     if (byLang[lang] === 0 && !(total === 0 && lang === 'both')) continue;
     try {

@@ -18,7 +18,6 @@ import { DELIVERY_STATES, type ClaimedDelivery, type Send, type SendTrigger } fr
 import { DEFAULT_POLICY, type DeliveryPolicy } from './classify.ts';
 import { deliverer, describeFailure, emptyRunCounts, type DeliverContext, type RunCounts, type SendStore } from './deliver-one.ts';
 import type { IssueMessages } from './issue-messages.ts';
-export type { SendStore } from './deliver-one.ts';
 import { idleScan } from './idle-scan.ts';
 import { newOwnerId } from './lease-owner.ts';
 import { createPacer } from './pacer.ts';
@@ -41,7 +40,7 @@ export interface SendDeps {
   /** The relay's outage state in this process, shared by every loop and pass that uses transport(). */
   relay(): RelayOutage;
   /** A new render cache: a run reads and renders its Issues afresh unless handed one (RunOptions.messages). */
-  issueMessages(): IssueMessages;
+  issueMessages(): Promise<IssueMessages>;
 }
 
 /** Starts the Send of a ready Issue, or finds the one that exists (a rerun resumes it). */
@@ -58,7 +57,7 @@ export async function startIssueSend(app: Pick<SendDeps, 'store' | 'now'>, issue
  * deferred Deliveries due now), and a loop of this process waiting out a pause or a relay outage
  * probes right away. Returns the pause that was lifted, null if the Send was not paused.
  */
-export async function resumePausedSend(app: Omit<SendDeps, 'issueMessages' | 'log'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
+export async function resumePausedSend(app: Pick<SendDeps, 'store' | 'now' | 'relay'>, issueId: string): Promise<{ pausedUntil: Date; reason: string | null } | null> {
   const store = await app.store();
   const lifted = await store.resumeSend(issueId, app.now());
   const relay = app.relay();
@@ -134,7 +133,7 @@ const RECHECK_MS = 250;
 export async function runDeliveries(app: SendDeps, opts: RunOptions = {}): Promise<DeliveryReport> {
   const store = await app.store();
   const transport = app.transport();
-  const messages = opts.messages ?? app.issueMessages();
+  const messages = opts.messages ?? (await app.issueMessages());
   const signal = opts.signal ?? new AbortController().signal;
   const rate = opts.rate ?? app.config.sendRate;
   const maxInflight = Math.max(1, opts.inflight ?? app.config.sendConcurrency * 2);

@@ -1,7 +1,8 @@
 /**
  * Where messages go: an SMTP relay (nodemailer SMTPConnections, pooled in smtp-pool.ts) or the outbox folder (`.eml` files, the
- * embedded default when SMTP_URL is unset); the composition root (app.ts) picks one. Messages arrive fully built (raw RFC 5322
- * bytes plus the envelope), so the transport never re-encodes anything and costs the same for every recipient.
+ * embedded default when SMTP_URL is unset). Messages arrive fully built (raw RFC 5322 bytes plus
+ * the envelope), so the transport never re-encodes anything and costs the same for every recipient.
+ * The composition root (app.ts) picks one.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -55,7 +55,7 @@ function statusBody(s: SendStatus) {
 export async function adminRoutes(fastify: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { app } = deps;
   const token = app.config.adminToken;
-  const runner = app.runner();
+  const runner = await app.runner();
   // Background sends stop claiming at shutdown and finish the messages in flight.
   fastify.addHook('onClose', () => runner.stop());
 

@@ -24,7 +24,7 @@ export interface ServerDeps {
   /** Where confirmation mail goes. */
   transport(): Transport;
   /** This process's delivery runner (POST /admin/send, the Console). */
-  runner(): DeliveryRunner;
+  runner(): Promise<DeliveryRunner>;
   /** The Console's previews and test sends: the process's renderer, DKIM signer and personal addresses. */
   renderIssue: RenderIssue;
   dkim(): Promise<DkimSigner | undefined>;

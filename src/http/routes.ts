@@ -34,7 +34,7 @@ export async function registerRoutes(fastify: FastifyInstance, deps: RouteDeps):
   await fastify.register(adminRoutes, deps);
   if (deps.app.config.adminToken) {
     const [{ consoleRoutes }, { consoleDepsFromApp }] = await Promise.all([import('../console/plugin.ts'), import('../console/from-app.ts')]);
-    await fastify.register(consoleRoutes, consoleDepsFromApp(deps.app, deps.store, deps.secret, deps.background, { failures: FAILED_TOKEN_LIMIT, windowMs: FAILED_TOKEN_WINDOW_MS }));
+    await fastify.register(consoleRoutes, await consoleDepsFromApp(deps.app, deps.store, deps.secret, deps.background, { failures: FAILED_TOKEN_LIMIT, windowMs: FAILED_TOKEN_WINDOW_MS }));
   }
   await fastify.register((await import('./webhook-routes.ts')).webhookRoutes, deps);
 

@@ -52,7 +52,7 @@ export interface RunDueDeps {
   log: LineLog;
   store(): Promise<Pick<LedgerStore, 'listSends'>>;
   /** This process's one delivery runner (one loop per Issue). */
-  runner(): DeliveryRunner;
+  runner(): Promise<DeliveryRunner>;
 }
 
 /** Due and never sent yet: what a tick starts (pure; `sentIds` = Issues that have a Send). */
@@ -88,7 +88,7 @@ export async function runDue(app: RunDueDeps, opts: RunDueOptions = {}): Promise
   const byId = new Map(issues.map((i) => [i.id, i]));
   const unfinished = sends.filter((s) => !s.finishedAt).map((s) => s.issueId);
   const work = [...due.map((i) => i.id), ...unfinished.filter((id) => !due.some((i) => i.id === id))];
-  const runner = app.runner();
+  const runner = await app.runner();
   for (const issueId of work) {
     if (opts.signal?.aborted) break;
     const issue = byId.get(issueId);

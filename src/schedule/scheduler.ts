@@ -111,7 +111,7 @@ export function startAppScheduler(app: RunDueDeps, opts: { log: LineLog; cron?: 
     async stop() {
       clearTimeout(followUp);
       await scheduler.stop();
-      await app.runner().stop();
+      await (await app.runner()).stop();
     },
   };
 }

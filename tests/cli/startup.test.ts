@@ -5,7 +5,7 @@
  * measured in bench/startup.ts, not asserted here.)
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,8 +41,8 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-async function loaded(args: string[]): Promise<string[]> {
-  const r = await promisify(execFile)(process.execPath, ['--import', hook, SUDI_BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+async function loaded(args: string[], cwd = ROOT): Promise<string[]> {
+  const r = await promisify(execFile)(process.execPath, ['--import', hook, SUDI_BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
   const line = /\nLOADED (.*)\n/.exec(r.stderr);
   expect(line, r.stderr).not.toBeNull();
   return JSON.parse(line![1]!) as string[];
@@ -58,5 +58,28 @@ describe('start-up loads only what the command needs', () => {
     const all = await loaded(['check', '--issues', path.join(ROOT, 'tests', 'fixtures', 'issues')]);
     expect(all).toEqual(expect.arrayContaining(['yaml', 'zod']));
     for (const p of [...HEAVY, 'node:sqlite']) expect(all, p).not.toContain(p);
+  });
+
+  it('sudi subscribers list: the composition root opens the Store, and loads no issue parser, MIME or rendering code', async () => {
+    const project = path.join(t.dir, 'project');
+    await mkdir(project);
+    const all = await loaded(['subscribers', 'list'], project);
+    expect(all).toContain('node:sqlite');
+    for (const p of ['yaml', 'libmime', 'mjml', 'handlebars', 'markdown-it', 'fastify', 'pg', 'node-cron']) expect(all, p).not.toContain(p);
+  });
+});
+
+describe('the compile cache is only a speed-up', () => {
+  it('a cache folder that cannot be made (read-only disk, a file in the way) changes nothing: same output, exit 0', async () => {
+    // A file where the cache folder should go fails for root too (ENOTDIR), like a read-only disk.
+    const blocked = path.join(t.dir, 'not-a-folder');
+    await writeFile(blocked, '');
+    const run = (env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, [SUDI_BIN, 'check', '--verbose', '--issues', path.join(ROOT, 'tests', 'fixtures', 'issues')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    const cached = await run({ NODE_COMPILE_CACHE: path.join(t.dir, 'cache') });
+    const uncached = await run({ NODE_COMPILE_CACHE: path.join(blocked, 'cache') });
+    expect(uncached.stdout).toContain('checked ');
+    expect(uncached.stdout).toBe(cached.stdout);
+    expect(uncached.stderr).toBe(cached.stderr);
   });
 });

@@ -195,7 +195,7 @@ it('POST /admin/send resumes a paused Send at once and says so; a finished Send 
   expect(r.json()).toMatchObject({ issue: ISSUE, created: false, resumed: { pausedUntil: until.toISOString(), reason: '550 5.7.1 message refused by policy' } });
   await smtp.waitFor(5, 60_000);
   // Wait for the background loop to end (its promise: an event, not a sleep), then ask again.
-  await (await app.runner().start(await findIssue(app.config.issuesDir, ISSUE), 'http')).done;
+  await (await (await app.runner()).start(await findIssue(app.config.issuesDir, ISSUE), 'http')).done;
   const done = await post();
   expect(done.json()).toMatchObject({ issue: ISSUE, running: false, resumed: null, counts: { accepted: 5 } });
   expect(done.json().send.finishedAt).not.toBeNull();

@@ -125,7 +125,7 @@ describe('POST /admin/send', () => {
     expect(second.json()).toMatchObject({ issue: ISSUE, running: true, send: { total: 30 } });
     // The first messages arrive after the issue's render (seconds on a busy machine): wait for them.
     await smtp.waitFor(3, 120_000);
-    const status = await app.runner().status(ISSUE);
+    const status = await (await app.runner()).status(ISSUE);
     expect(status.counts.accepted).toBeGreaterThan(0);
     // Shutting the server down stops the background send gracefully (messages in flight finish).
     await fastify.close();

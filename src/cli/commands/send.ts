@@ -147,7 +147,7 @@ async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: st
   }
   const { parseMailFrom } = await import('../../delivery/message.ts');
   const lang: Lang = 'both';
-  const factory = await app.issueMessages().factory(issue.id, lang);
+  const factory = await (await app.issueMessages()).factory(issue.id, lang);
   const domain = parseMailFrom(app.config.mailFrom).address.split('@')[1];
   // Subscriber id 0 exists for nobody: the unsubscribe link in a test copy unsubscribes no one.
   const msg = factory.build({ subscriberId: 0, email: address }, { now: app.now(), messageId: `<test.${randomBytes(9).toString('base64url')}.${issue.id}@${domain}>` });

@@ -42,7 +42,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
 
         // Each Issue is rendered once per worker, on first need, and reused by every pass: an idle
         // worker polling a Send that waits for retries costs a query, not an MJML run.
-        const messages = app.issueMessages();
+        const messages = await app.issueMessages();
         const total = { attempted: 0, notSent: 0, accepted: 0, deferred: 0, failed: 0, suppressed: 0, unknown: 0 };
         // Shared with every pass: a relay outage is ridden out once (backoff, probe), not found again per pass.
         const relay = app.relay();
