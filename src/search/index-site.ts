@@ -65,7 +65,21 @@ async function previousIndex(outDir: string, key: string): Promise<OutputFile[] 
   return files;
 }
 
-export async function buildSearchIndex(records: readonly SearchRecord[]): Promise<OutputFile[]> {
+/**
+ * Pagefind's Node API drives one backend process per Node process, and `close()` ends it for every
+ * caller: two builds indexing at once in one process (the scheduler's tick and a trigger in one
+ * `sudi serve`) would close each other's backend mid-index ("Pagefind backend closed"). So the
+ * indexing runs of a process take turns.
+ */
+let turn: Promise<unknown> = Promise.resolve();
+
+export function buildSearchIndex(records: readonly SearchRecord[]): Promise<OutputFile[]> {
+  const mine = turn.then(() => indexNow(records));
+  turn = mine.catch(() => {});
+  return mine;
+}
+
+async function indexNow(records: readonly SearchRecord[]): Promise<OutputFile[]> {
   // Loaded here, not at the top: only a build needs Pagefind (commands stay lazy).
   const pagefind = await import('pagefind');
   const out: OutputFile[] = [];

@@ -12,6 +12,7 @@ import { publishedIssues } from '../../src/build.ts';
 import { loadValidIssues } from '../../src/content/load-issues.ts';
 import { SudiError } from '../../src/errors.ts';
 import { buildAndWrite } from '../../src/publish.ts';
+import { buildSearchIndex } from '../../src/search/index-site.ts';
 import { searchRecords } from '../../src/search/records.ts';
 import { ADVERSARIAL_FILE, configFor, LATER, readTree, SEED_FILE, SITE_URL, tempProject } from './site-helpers.ts';
 
@@ -80,6 +81,14 @@ describe('the search index in the build', () => {
     expect(coconut.content).toMatch(/\u200b分割\u200b/);
     const en = fragments('en');
     expect(en.find((f) => f.meta.title.startsWith('Scaling (Down) CLIP')).content).toContain('CLIP');
+  });
+
+  it('two builds indexing at once in one process both succeed (Pagefind has one backend per process)', async () => {
+    const project = await tempProject([SEED_FILE, ADVERSARIAL_FILE]);
+    const records = searchRecords(publishedIssues(await loadValidIssues(path.join(project, 'issues')), LATER), { siteUrl: SITE_URL });
+    const [a, b] = await Promise.all([buildSearchIndex(records), buildSearchIndex(records)]);
+    expect(a.length).toBeGreaterThan(20);
+    expect(b.map((f) => f.path)).toEqual(a.map((f) => f.path));
   });
 
   it('is deterministic: the same issues give byte-identical bundles', async () => {

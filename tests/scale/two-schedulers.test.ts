@@ -101,7 +101,7 @@ it('both schedules fire at once: one Send, every Subscriber exactly one message'
   const started = logs.map((l) => l.some((x) => /schedule: 2024-04-15 \(started\)/.test(x)));
   const resumed = logs.map((l) => l.some((x) => /schedule: 2024-04-15 \(resumed\)/.test(x)));
   expect(started.filter(Boolean), logs.flat().join('\n')).toHaveLength(1);
-  expect(resumed.filter(Boolean)).toHaveLength(1);
+  expect(resumed.filter(Boolean), logs.flat().join("\n")).toHaveLength(1);
 
   expect(smtp.arrivals).toHaveLength(N);
   expect(new Set(smtp.arrivals.map((a) => a.to)).size).toBe(N);
