@@ -70,6 +70,8 @@ const EnvSchema = z.object({
   INBOUND_IMAP_INTERVAL: intIn(5, 86_400, 60),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalChecked(check.token(16)),
   POSTMARK_WEBHOOK_TOKEN: optionalChecked(check.token(16)),
+  // Published in every Feed (rel="hub"), so it may carry no password or token.
+  WEBSUB_HUB: optionalChecked(check.url(['https:', 'http:'], 'https://pubsubhubbub.appspot.com/', { bare: true })),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -135,6 +137,8 @@ export interface Config {
   mailgunWebhookSigningKey: string | undefined;
   /** POST /webhooks/postmark exists only with it (basic-auth password or ?token=). */
   postmarkWebhookToken: string | undefined;
+  /** WebSub hub (WEBSUB_HUB): every Feed names it, and publishing pings it per changed Feed. */
+  websubHub: string | undefined;
 }
 
 /** The project's own templates/ folder, used when TEMPLATES_DIR is unset. */
@@ -196,6 +200,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     inboundImapInterval: e.INBOUND_IMAP_INTERVAL,
     mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     postmarkWebhookToken: e.POSTMARK_WEBHOOK_TOKEN,
+    websubHub: e.WEBSUB_HUB === undefined ? undefined : new URL(e.WEBSUB_HUB).href,
   };
 }
 

@@ -97,6 +97,10 @@ export const PaperSchema = z
     /** Named links: `paper`, `code`, `pdf`, `project`, … Each an absolute http(s) URL. */
     links: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'is not a link name (expected e.g. code, paper, pdf)' }), httpUrl).default({}),
     tags: z.array(nonEmptyText('a tag')).default([]),
+    /** Author names in arXiv order (agreed schema field; the paper page and BibTeX show them). */
+    authors: z.array(nonEmptyText('an author name'), { error: 'expected a list of author names' }).optional(),
+    /** Date of the first arXiv version (BibTeX takes its year from it). */
+    published: isoDate.optional(),
   })
   .strict();
 

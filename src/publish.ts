@@ -9,7 +9,7 @@
  */
 import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
-import { loadValidIssues } from './content/load-issues.ts';
+import { loadValidArchive } from './content/load-issues.ts';
 import type { Issue } from './model.ts';
 import { SudiError } from './errors.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
@@ -34,9 +34,9 @@ export interface BuildReport {
 export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean } = {}): Promise<BuildReport> {
   const outDir = opts.outDir ?? config.publicDir;
   try {
-    const issues = await loadValidIssues(config.issuesDir);
+    const { issues, tags } = await loadValidArchive(config.issuesDir);
     const templates = await loadSiteTemplates(config.templatesDir);
-    const files = buildSite(issues, { config, now, templates });
+    const files = buildSite(issues, { config, now, templates, tags });
     const published = publishedIssues(issues, now);
     const ids = new Set(published.map((i) => i.id));
     const scheduled = issues.filter((i) => i.status === 'ready' && !ids.has(i.id));

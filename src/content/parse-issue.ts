@@ -9,6 +9,7 @@ import { SudiError } from '../errors.ts';
 import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
 import { stripInvisible, stripInvisibleLines } from './strip-invisible.ts';
+import { unknownTagMessage, type TagVocabulary } from './tags.ts';
 
 export interface Problem {
   line: number;
@@ -35,7 +36,7 @@ export function formatWarning(file: string, p: Problem): string {
 export type ValidationResult = { issue: Issue; warnings: Problem[] } | { problems: Problem[]; warnings?: Problem[] };
 
 /** Parse and validate; returns the problems instead of throwing (for `check`, which reports all files). */
-export function validateIssue(fileName: string, text: string): ValidationResult {
+export function validateIssue(fileName: string, text: string, opts: { tags?: TagVocabulary | null } = {}): ValidationResult {
   const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
   const problems: Problem[] = [];
   const nameMatch = ISSUE_FILE_NAME.exec(baseName);
@@ -110,6 +111,7 @@ export function validateIssue(fileName: string, text: string): ValidationResult 
   for (const p of readyPlaceholders(data as Record<string, unknown>, body)) {
     problems.push({ line: p.path ? lineOf(doc, lineCounter, p.path) + lineOffset : noteLine, path: p.path?.join('.') ?? 'note', message: p.message });
   }
+  if (opts.tags) problems.push(...unknownTags(data, opts.tags).map((p) => ({ ...p, line: lineOf(doc, lineCounter, p.at) + lineOffset })));
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
     return { problems, warnings };
@@ -128,6 +130,20 @@ export function parseIssue(fileName: string, text: string): Issue {
   if ('issue' in r) return r.issue;
   throw new SudiError('E_ISSUE_INVALID', `${fileName}: ${r.problems.length} problem(s)`, {
     problems: r.problems.map((p) => formatProblem(fileName, p)),
+  });
+}
+
+/** Every tag not in the vocabulary, with where it is (read from the raw value: reported alongside any other problem). */
+function unknownTags(data: unknown, vocabulary: TagVocabulary): { at: (string | number)[]; path: string; message: string }[] {
+  const papers = valueAt(data, ['papers']);
+  if (!Array.isArray(papers)) return [];
+  return papers.flatMap((_p: unknown, i) => {
+    const tags = valueAt(data, ['papers', i, 'tags']);
+    if (!Array.isArray(tags)) return [];
+    return tags.flatMap((t: unknown, j) => {
+      const message = typeof t === 'string' ? unknownTagMessage(vocabulary, t) : null;
+      return message ? [{ at: ['papers', i, 'tags', j], path: `papers.${i}.tags.${j}`, message }] : [];
+    });
   });
 }
 

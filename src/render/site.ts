@@ -7,6 +7,8 @@
 import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
 import type { Issue, Lang, Paper } from '../model.ts';
+import { editionFeeds, type EditionFeeds, type FeedLink } from '../archive/feed-links.ts';
+import { paperSlug } from '../archive/papers.ts';
 import { siteUrls } from '../site-urls.ts';
 import { localDate } from '../time.ts';
 import { noteHtml, paragraphsHtml } from './html-text.ts';
@@ -19,6 +21,12 @@ export interface SiteView {
   url: string;
   styleUrl: string;
   feeds: { rss: string; atom: string; json: string };
+  /** The Edition feeds, advertised on every page (layout) and offered by the subscribe form. */
+  editions: EditionFeeds[];
+  alternates: FeedLink[];
+  /** `/tags/` and `/feeds.opml`. */
+  tagsUrl: string;
+  opmlUrl: string;
 }
 
 export interface PaperView {
@@ -32,6 +40,8 @@ export interface PaperView {
   abstractEn: Handlebars.SafeString | '';
   links: { name: string; label: string; url: string }[];
   tags: string[];
+  /** The Paper page (`/papers/<slug>/`). */
+  pageUrl: string;
 }
 
 export interface IssueView {
@@ -48,7 +58,7 @@ export interface IssueView {
   paperCount: number;
 }
 
-const LINK_LABELS: Record<string, string> = { paper: 'Paper', pdf: 'PDF', code: 'Code', project: 'Project', arxiv: 'arXiv' };
+export const LINK_LABELS: Record<string, string> = { paper: 'Paper', pdf: 'PDF', code: 'Code', project: 'Project', arxiv: 'arXiv', abs: 'arXiv', hf: 'Hugging Face' };
 const MAIN_LINK_ORDER = ['paper', 'arxiv', 'pdf', 'code', 'project'];
 const LANG_CHOICES: { value: Lang; label: string }[] = [
   { value: 'both', label: '中英 Both' },
@@ -75,12 +85,20 @@ export function siteView(config: Config): SiteView {
     url: urls.home,
     styleUrl: urls.style,
     feeds: { rss: urls.rss, atom: urls.atom, json: urls.json },
+    ...editionsView(config),
+    tagsUrl: urls.tags,
+    opmlUrl: urls.opml,
   };
 }
 
-const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
+function editionsView(config: Config): { editions: EditionFeeds[]; alternates: FeedLink[] } {
+  const editions = editionFeeds(config);
+  return { editions, alternates: editions.flatMap((e) => e.links) };
+}
 
-export function paperView(paper: Paper, index: number): PaperView {
+export const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
+
+export function paperView(paper: Paper, index: number, pageUrl: string): PaperView {
   const links = Object.entries(paper.links)
     .filter(([, url]) => isHttpUrl(url))
     .sort(([a], [b]) => a.localeCompare(b))
@@ -95,26 +113,33 @@ export function paperView(paper: Paper, index: number): PaperView {
     abstractEn: html(paragraphsHtml(paper.abstract.en ?? '')),
     links,
     tags: paper.tags,
+    pageUrl,
   };
 }
 
 export function issueView(issue: Issue, config: Config): IssueView {
-
+  const urls = siteUrls(config);
   return {
     id: issue.id,
     title: issue.title,
-    url: siteUrls(config).issue(issue.id),
+    url: urls.issue(issue.id),
     weekStart: issue.week.start,
     weekEnd: issue.week.end,
     publishedAt: issue.publish_at,
     publishedDate: localDate(new Date(issue.publish_at), config.tz),
     noteHtml: html(noteHtml(issue.note)),
-    papers: issue.papers.map(paperView),
+    papers: issue.papers.map((p, i) => paperView(p, i, urls.paper(paperSlug(issue.id, i, p)))),
     paperCount: issue.papers.length,
   };
 }
 
-function page(templates: SiteTemplates, site: SiteView, meta: { title: string; description: string; canonicalUrl: string }, body: string): string {
+/** `meta.alternates`: the page's own Feeds (a Tag page's), advertised after the site's. */
+export function page(
+  templates: SiteTemplates,
+  site: SiteView,
+  meta: { title: string; description: string; canonicalUrl: string; alternates?: FeedLink[] },
+  body: string,
+): string {
   return templates.pages.render('layout', { site, ...meta, body: new Handlebars.SafeString(body) });
 }
 
