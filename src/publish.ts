@@ -10,7 +10,7 @@
 import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
 import { loadValidArchive } from './content/load-issues.ts';
-import type { Issue } from './model.ts';
+import type { Issue, OutputFile } from './model.ts';
 import { SudiError } from './errors.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
 import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
@@ -18,6 +18,9 @@ import { loadSiteTemplates } from './render/site-templates.ts';
 import { precompressOutput, previousOutput } from './precompress.ts';
 import { announcePublished } from './published-signal.ts';
 import { writeOutputAtomic } from './write-output.ts';
+import { isFeed, sha256, type Manifest } from './static-manifest.ts';
+import { notifyHub, type HubReport } from './websub/notify.ts';
+import { addPending } from './websub/pending.ts';
 
 export interface BuildReport {
   outDir: string;
@@ -29,6 +32,11 @@ export interface BuildReport {
   files: number;
   /** With `emails`: the email size of each issue still worth checking, by issue id (see below). */
   emailSizes: Map<string, IssueEmailSize>;
+  /**
+   * With WEBSUB_HUB: the pings of the Feeds this build changed (and of any still pending), under
+   * way; it never rejects. The scheduler awaits it after sending, so a slow hub holds up no Send.
+   */
+  websub: Promise<HubReport | null>;
 }
 
 export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean } = {}): Promise<BuildReport> {
@@ -46,13 +54,22 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     if (opts.emails) for (const i of [...published.slice(0, config.feedLimit), ...scheduled]) sizes.set(i.id, await measureEmail(i, config, now));
     // Compressed variants and the manifest are written in the same swap as the files they describe.
     const newestEntry = published[0]?.publish_at ?? null;
-    await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous: await previousOutput(outDir) }));
+    const previous = await previousOutput(outDir);
+    // Recorded before the swap: a crash after it still pings (at least once; a spare ping is harmless).
+    if (config.websubHub) await addPending(config.dataDir, config.websubHub, changedFeeds(files, previous.manifest, config.siteUrl));
+    await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous }));
     await announcePublished(outDir);
-    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes };
+    const websub = notifyHub(config).catch((e: unknown) => ({ hub: config.websubHub ?? '', pinged: [], failed: [{ feed: '(all)', error: (e as Error).message }] }));
+    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes, websub };
   } catch (e) {
     if (!(e instanceof SudiError)) throw e;
     throw new SudiError(e.code, `${e.message}\nnothing was published: ${outDir} is unchanged`, { problems: e.problems, cause: e });
   }
+}
+
+/** The URLs of the Feeds whose bytes differ from the previous build's (all of them on a first build). */
+export function changedFeeds(files: readonly OutputFile[], previous: Manifest | null, siteUrl: string): string[] {
+  return files.filter((f) => isFeed(f.path) && previous?.files[f.path]?.sha256 !== sha256(f.contents)).map((f) => new URL(f.path, siteUrl).href);
 }
 
 export interface IssueEmailSize extends EmailSizes {

@@ -172,7 +172,7 @@ describe('sudi check', () => {
       text: edit('    links:\n', '    summary: "x"\n    links:\n'),
       line: (t) => lineOf(t, 'summary:'),
       field: 'papers.0.summary',
-      says: /is not a known field \(expected only id, title, abstract, links, tags; check the spelling\)/,
+      says: /is not a known field \(expected only id, title, abstract, links, tags, authors, published; check the spelling\)/,
     },
     {
       rule: 'status is draft or ready',
