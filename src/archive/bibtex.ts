@@ -27,8 +27,9 @@ const LATEX_SPECIALS: Record<string, string> = {
   '%': '\\%',
   '#': '\\#',
   _: '\\_',
-  '^': '\\^{}',
-  '~': '\\~{}',
+  // Not `\^{}` / `\~{}`: those are accents, and put a circumflex or tilde over the next letter.
+  '^': '\\textasciicircum{}',
+  '~': '\\textasciitilde{}',
 };
 
 /**
