@@ -114,8 +114,7 @@ export function nearestTag(vocabulary: TagVocabulary, tag: string): string | nul
 export function unknownTagMessage(vocabulary: TagVocabulary, tag: string): string | null {
   if (vocabulary.tags.has(tag)) return null;
   const near = nearestTag(vocabulary, tag);
-  const file = path.basename(vocabulary.file);
-  return `${JSON.stringify(tag)} is not in the tag vocabulary ${file} (expected ${near ? `"${near}"` : 'one of its tags'}${near ? '; did you mean it?' : ''} or add the tag to ${vocabulary.file})`;
+  return `${JSON.stringify(tag)} is not in the tag vocabulary (expected a tag from ${vocabulary.file}${near ? `; did you mean "${near}"?` : ', or add it there'})`;
 }
 
 /**
