@@ -35,7 +35,7 @@ interface ChildResult {
 }
 
 /** Writes `n` weekly issues of 10 papers each, made from the seed issue's papers. */
-async function generateIssues(dir: string, n: number): Promise<void> {
+export async function generateIssues(dir: string, n: number): Promise<void> {
   const seed = parseIssue('2024-04-15.md', await readFile(path.join(ROOT, 'issues', '2024-04-15.md'), 'utf8'));
   await mkdir(dir, { recursive: true });
   for (let k = 0; k < n; k++) {

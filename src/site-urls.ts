@@ -48,7 +48,11 @@ export function feedFolder(of: { edition: Edition } | { tag: string } | null): s
 
 export function siteUrls(config: Pick<Config, 'siteUrl'>): SiteUrls {
   // siteUrl always ends with '/', so URL resolution keeps any path prefix (https://x.org/sudi/).
-  const at = (p: string) => new URL(p, config.siteUrl).href;
+  const base = new URL(config.siteUrl).href;
+  const at = (p: string) => new URL(p, base).href;
+  // Paths made only of encoded segments that are never `.` or `..` (slugs, issue ids): joining them
+  // to the normalised base is what the URL parser would do, without parsing thousands of URLs.
+  const under = (p: string) => base + p;
   return {
     home: at(''),
     style: at(OUTPUT_PATHS.style),
@@ -56,10 +60,10 @@ export function siteUrls(config: Pick<Config, 'siteUrl'>): SiteUrls {
     rss: at(OUTPUT_PATHS.rss),
     atom: at(OUTPUT_PATHS.atom),
     json: at(OUTPUT_PATHS.json),
-    issue: (id) => at(`issues/${encodeURIComponent(id)}/`),
-    paper: (slug) => at(`papers/${encodeURIComponent(slug)}/`),
+    issue: (id) => under(`issues/${encodeURIComponent(id)}/`),
+    paper: (slug) => under(`papers/${encodeURIComponent(slug)}/`),
     tags: at('tags/'),
-    tag: (slug) => at(`tags/${encodeURIComponent(slug)}/`),
+    tag: (slug) => under(`tags/${encodeURIComponent(slug)}/`),
     feedsIn: (folder) => {
       const base = folder.split('/').map(encodeURIComponent).join('/');
       return { rss: at(base + OUTPUT_PATHS.rss), atom: at(base + OUTPUT_PATHS.atom), json: at(base + OUTPUT_PATHS.json) };

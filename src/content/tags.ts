@@ -63,7 +63,7 @@ export function parseTagVocabulary(file: string, text: string): { vocabulary: Ta
     }
     const value: unknown = isMap(pair.value) ? pair.value.toJSON() : undefined;
     const names = value as Partial<Record<string, unknown>> | undefined;
-    const bad = (k: string) => typeof names?.[k] !== 'string' || (names[k] as string).trim() === '' || findXmlIllegal(names[k] as string) !== null;
+    const bad = (k: string) => typeof names?.[k] !== 'string' || (names[k]).trim() === '' || findXmlIllegal(names[k]) !== null;
     const extra = names ? Object.keys(names).filter((k) => k !== 'zh' && k !== 'en') : [];
     if (!names || bad('zh') || bad('en') || extra.length > 0) {
       problems.push({

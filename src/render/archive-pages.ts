@@ -13,8 +13,8 @@ import { arxivIdOf, paperSlug, type ArchiveIndex, type PaperRecord, type TagReco
 import type { TagVocabulary } from '../content/tags.ts';
 import { tagNames, tagSlug } from '../content/tags.ts';
 import { siteUrls, type Edition } from '../site-urls.ts';
-import { noteHtml, paragraphsHtml } from './html-text.ts';
-import { html, isHttpUrl, LINK_LABELS, page, type SiteView } from './site.ts';
+import { noteHtml } from './html-text.ts';
+import { abstractHtml, html, isHttpUrl, LINK_LABELS, page, type SiteView } from './site.ts';
 import type { SiteTemplates } from './site-templates.ts';
 
 interface TagLink {
@@ -76,8 +76,8 @@ export function paperPageView(record: PaperRecord, config: Config, vocabulary: T
     titleZh: paper.title.zh,
     authors: paper.authors ?? [],
     published: paper.published ?? null,
-    abstractZh: html(paragraphsHtml(paper.abstract.zh ?? '')),
-    abstractEn: html(paragraphsHtml(paper.abstract.en ?? '')),
+    abstractZh: html(abstractHtml(paper.abstract.zh ?? '')),
+    abstractEn: html(abstractHtml(paper.abstract.en ?? '')),
     links: paperLinks(paper.links, record.arxivId),
     tags: record.tags.map((t) => tagLink(config, vocabulary, t)),
     bibtex: renderBibtex({ slug: record.slug, arxivId: record.arxivId, paper, issueId: newest.issue.id, pageUrl }),
@@ -158,7 +158,7 @@ export function renderEditionContent(templates: SiteTemplates, issue: Issue, edi
       anchor: `paper-${i + 1}`,
       title: p.title[edition],
       titleLang: lang(edition),
-      abstract: html(paragraphsHtml(p.abstract[abstractIn] ?? '')),
+      abstract: html(abstractHtml(p.abstract[abstractIn] ?? '')),
       abstractLang: lang(abstractIn),
       pageUrl: urls.paper(paperSlug(issue.id, i, p)),
       links: paperLinks(p.links, arxivIdOf(p)),

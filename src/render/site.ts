@@ -96,6 +96,21 @@ function editionsView(config: Config): { editions: EditionFeeds[]; alternates: F
   return { editions, alternates: editions.flatMap((e) => e.links) };
 }
 
+/**
+ * An abstract as HTML paragraphs, remembered: the same abstract appears on its issue page, its
+ * Paper page and in the feeds, and linkifying it is the costly part of rendering a page. Bounded,
+ * so a long-running process (serve, the scheduler) does not keep every abstract it ever saw.
+ */
+const abstracts = new Map<string, string>();
+export function abstractHtml(text: string): string {
+  let out = abstracts.get(text);
+  if (out === undefined) {
+    if (abstracts.size >= 50_000) abstracts.clear();
+    abstracts.set(text, (out = paragraphsHtml(text)));
+  }
+  return out;
+}
+
 export const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
 
 export function paperView(paper: Paper, index: number, pageUrl: string): PaperView {
@@ -109,8 +124,8 @@ export function paperView(paper: Paper, index: number, pageUrl: string): PaperVi
     titleEn: paper.title.en,
     titleZh: paper.title.zh,
     href: main?.url ?? null,
-    abstractZh: html(paragraphsHtml(paper.abstract.zh ?? '')),
-    abstractEn: html(paragraphsHtml(paper.abstract.en ?? '')),
+    abstractZh: html(abstractHtml(paper.abstract.zh ?? '')),
+    abstractEn: html(abstractHtml(paper.abstract.en ?? '')),
     links,
     tags: paper.tags,
     pageUrl,

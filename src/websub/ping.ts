@@ -9,7 +9,7 @@ export const PING_TIMEOUT_MS = 10_000;
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
 export async function pingHub(hub: string, feedUrl: string, opts: { fetch?: FetchLike; timeoutMs?: number } = {}): Promise<void> {
-  const send = opts.fetch ?? (fetch as FetchLike);
+  const send = opts.fetch ?? (fetch);
   const res = await send(hub, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -32,6 +32,6 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       const unmeasured = report.published.length - Math.min(report.published.length, config.feedLimit);
       if (unmeasured > 0) ctx.out(`  (email sizes shown for the ${config.feedLimit} newest published issues and scheduled ones; ${unmeasured} older not measured)`);
       const hub = await report.websub;
-      if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err : ctx.out)(l.msg);
+      if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(l.msg);
     });
 }

@@ -43,7 +43,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
           const report = await buildAndWrite(config, ctx.now());
           ctx.out(`built ${report.files} file(s) into ${report.outDir}: ${report.published.length} issue(s) published`);
           const hub = await report.websub;
-          if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err : ctx.out)(l.msg);
+          if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(l.msg);
         }
         const secretFrom = config.secret ? 'SECRET' : path.join(config.dataDir, 'secret');
         await app.secret(); // generates (and warns) now, not on the first visitor's request
