@@ -37,6 +37,8 @@ export interface BuildReport {
    * way; it never rejects. The scheduler awaits it after sending, so a slow hub holds up no Send.
    */
   websub: Promise<HubReport | null>;
+  /** The replaced output folder is deleted in the background; this resolves when it is gone. */
+  oldOutputRemoved: Promise<void>;
 }
 
 export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean } = {}): Promise<BuildReport> {
@@ -57,10 +59,10 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     const previous = await previousOutput(outDir);
     // Recorded before the swap: a crash after it still pings (at least once; a spare ping is harmless).
     if (config.websubHub) await addPending(config.dataDir, config.websubHub, changedFeeds(files, previous.manifest, config.siteUrl));
-    await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous }));
+    const { removed } = await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous }), { removeOld: 'later' });
     await announcePublished(outDir);
     const websub = notifyHub(config).catch((e: unknown) => ({ hub: config.websubHub ?? '', pinged: [], failed: [{ feed: '(all)', error: (e as Error).message }] }));
-    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes, websub };
+    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes, websub, oldOutputRemoved: removed };
   } catch (e) {
     if (!(e instanceof SudiError)) throw e;
     throw new SudiError(e.code, `${e.message}\nnothing was published: ${outDir} is unchanged`, { problems: e.problems, cause: e });

@@ -7,7 +7,7 @@
  * Between the two renames the target is briefly absent (microseconds); POSIX has no portable
  * directory exchange, and a symlink flip would make `public/` a symlink, surprising users who sync it.
  */
-import { chmod, link, mkdir, mkdtemp, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readdir, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from './errors.ts';
 import type { OutputFile } from './model.ts';
@@ -31,7 +31,20 @@ async function modeOf(p: string): Promise<number | null> {
   }
 }
 
-export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[]): Promise<void> {
+/** Replaced folders this process is deleting now, so a build started meanwhile leaves them to it. */
+const removing = new Set<string>();
+
+export interface WriteOptions {
+  /**
+   * `later`: resolve once the new folder is in place and remove the replaced one in the background,
+   * resolving `removed` when it is gone (an archive of thousands of Paper pages takes most of a
+   * second to delete, and readers see the new build from the swap on). Default: wait for it.
+   */
+  removeOld?: 'wait' | 'later';
+}
+
+/** Resolves when the replaced folder is deleted (at once with `removeOld: 'wait'`). */
+export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[], opts: WriteOptions = {}): Promise<{ removed: Promise<void> }> {
   // A symlinked output folder (public -> /srv/www/sudi) keeps its link: we swap the real folder.
   const target = await realpath(path.resolve(targetDir)).catch(() => path.resolve(targetDir));
   const parent = path.dirname(target);
@@ -72,7 +85,24 @@ export async function writeOutputAtomic(targetDir: string, files: readonly Outpu
     await rm(temp, { recursive: true, force: true });
     throw new SudiError('E_BUILD', `could not replace ${target}: ${(e as Error).message}; the previous output is unchanged`, { cause: e });
   }
-  if (old) await rm(old, { recursive: true, force: true });
+  // A folder left by a process that stopped before deleting it goes too (they are ours by name).
+  const leftovers = (await readdir(parent).catch(() => [] as string[]))
+    .filter((n) => n.startsWith(`.${base}.old-`))
+    .map((n) => path.join(parent, n))
+    .filter((d) => d !== old && !removing.has(d));
+  const removed = Promise.all(
+    [old, ...leftovers]
+      .filter((d): d is string => d !== null)
+      .map((d) => {
+        removing.add(d);
+        return rm(d, { recursive: true, force: true }).finally(() => removing.delete(d));
+      }),
+  ).then(
+    () => undefined,
+    () => undefined, // a folder that cannot be deleted costs disk space only; the next build tries again
+  );
+  if (opts.removeOld !== 'later') await removed;
+  return { removed };
 }
 
 /** Files written at once: enough to keep libuv's thread pool busy on thousands of small pages. */

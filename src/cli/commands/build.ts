@@ -31,6 +31,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       if (report.drafts.length > 0) ctx.out(`  drafts (never published): ${report.drafts.map((i) => i.id).join(', ')}`);
       const unmeasured = report.published.length - Math.min(report.published.length, config.feedLimit);
       if (unmeasured > 0) ctx.out(`  (email sizes shown for the ${config.feedLimit} newest published issues and scheduled ones; ${unmeasured} older not measured)`);
+      await report.oldOutputRemoved; // before the process exits, so no `.public.old-*` folder is left
       const hub = await report.websub;
       if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(l.msg);
     });
