@@ -6,9 +6,10 @@
  * (feeds), fast-xml-parser and xmllint (OPML).
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { parse as parseBibtex } from '@retorquere/bibtex-parser';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -352,5 +353,26 @@ describe('static files and determinism', () => {
     const b = await readTree(path.join(project, 'public2'));
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [k, v] of a) expect(b.get(k)?.equals(v), k).toBe(true);
+  });
+});
+
+describe('a rebuild of unchanged input', () => {
+  it('hard-links unchanged files and their copies from the previous build; a copy removed by hand is compressed again', async () => {
+    const dir = await tempProject(FILES);
+    const out = path.join(dir, 'public');
+    const build = () => runCliCaptured(['build'], { cwd: dir, env: { SITE_URL }, now: LATER });
+    expect((await build()).code).toBe(0);
+    const page = path.join(out, 'papers', '2404.08634', 'index.html');
+    const before = await stat(page);
+    const br = await readFile(`${page}.br`);
+    await rm(`${page}.gz`);
+    expect((await build()).code).toBe(0);
+    const after = await stat(page);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect((await readFile(`${page}.br`)).equals(br)).toBe(true);
+    expect(gunzipSync(await readFile(`${page}.gz`)).equals(await readFile(page))).toBe(true);
+    // Nothing of the replaced folders is left once the command has returned.
+    expect((await readdir(dir)).filter((n) => n.startsWith('.public.'))).toEqual([]);
   });
 });
