@@ -46,9 +46,21 @@ export function feedFolder(of: { edition: Edition } | { tag: string } | null): s
   return 'edition' in of ? `${of.edition}/` : `tags/${of.tag}/`;
 }
 
+/** By SITE_URL: a build asks for the URLs of thousands of pages, and they depend on nothing else. */
+const bySiteUrl = new Map<string, SiteUrls>();
+
 export function siteUrls(config: Pick<Config, 'siteUrl'>): SiteUrls {
+  let urls = bySiteUrl.get(config.siteUrl);
+  if (!urls) {
+    if (bySiteUrl.size > 100) bySiteUrl.clear();
+    bySiteUrl.set(config.siteUrl, (urls = makeSiteUrls(config.siteUrl)));
+  }
+  return urls;
+}
+
+function makeSiteUrls(siteUrl: string): SiteUrls {
   // siteUrl always ends with '/', so URL resolution keeps any path prefix (https://x.org/sudi/).
-  const base = new URL(config.siteUrl).href;
+  const base = new URL(siteUrl).href;
   const at = (p: string) => new URL(p, base).href;
   // Paths made only of encoded segments that are never `.` or `..` (slugs, issue ids): joining them
   // to the normalised base is what the URL parser would do, without parsing thousands of URLs.

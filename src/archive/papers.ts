@@ -84,8 +84,11 @@ export function listingKey(issueId: string, index: number): string {
 
 /** `issues`: the published ones, newest first (as publishedIssues gives them). */
 export function indexArchive(issues: readonly Issue[], vocabulary: TagVocabulary | null): ArchiveIndex {
+  const slugOf = tagSlugger(vocabulary);
   const bySlug = new Map<string, PaperRecord>();
   const byListing = new Map<string, PaperRecord>();
+  // Sets keep insertion order: issues come newest first, so every list below is newest first too.
+  const tagged = new Map<string, { tag: string; papers: Set<PaperRecord>; issues: Set<Issue> }>();
   for (const issue of issues) {
     issue.papers.forEach((paper, index) => {
       const slug = paperSlug(issue.id, index, paper);
@@ -93,34 +96,39 @@ export function indexArchive(issues: readonly Issue[], vocabulary: TagVocabulary
       if (!record) {
         record = { slug, arxivId: arxivIdOf(paper), paper, appearances: [], tags: [] };
         bySlug.set(slug, record);
-      }
-      else record.paper = withOlder(record.paper, paper);
+      } else record.paper = withOlder(record.paper, paper);
       record.appearances.push({ issue, index });
-      for (const t of paper.tags) if (!record.tags.includes(t)) record.tags.push(t);
       byListing.set(listingKey(issue.id, index), record);
+      for (const t of paper.tags) {
+        if (!record.tags.includes(t)) record.tags.push(t);
+        const tagSlugValue = slugOf(t);
+        let entry = tagged.get(tagSlugValue);
+        if (!entry) tagged.set(tagSlugValue, (entry = { tag: t, papers: new Set(), issues: new Set() }));
+        entry.papers.add(record);
+        entry.issues.add(issue);
+      }
     });
   }
-  // Issues come newest first, so each record's first appearance is its newest and the map's order is newest first.
   const papers = [...bySlug.values()];
-
-  const tagsBySlug = new Map<string, TagRecord>();
-  for (const record of papers) {
-    for (const tag of record.tags) {
-      const slug = vocabulary ? tag : tagSlug(tag);
-      let t = tagsBySlug.get(slug);
-      if (!t) tagsBySlug.set(slug, (t = { tag, slug, names: tagNames(vocabulary, tag), papers: [], issues: [] }));
-      if (!t.papers.includes(record)) t.papers.push(record);
-    }
-  }
-  for (const t of tagsBySlug.values()) {
-    const listed = new Set(t.papers.flatMap((p) => p.appearances.filter((a) => a.issue.papers[a.index]?.tags.some((x) => (vocabulary ? x : tagSlug(x)) === t.slug)).map((a) => a.issue)));
-    t.issues = issues.filter((i) => listed.has(i));
-  }
-  const tags = [...tagsBySlug.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  const tags = [...tagged]
+    .map(([slug, e]): TagRecord => ({ tag: e.tag, slug, names: tagNames(vocabulary, e.tag), papers: [...e.papers], issues: [...e.issues] }))
+    .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   return { papers, byListing, tags };
+}
+
+/** A tag → its slug: itself under a vocabulary, else tagSlug (remembered: one tag recurs on thousands of papers). */
+function tagSlugger(vocabulary: TagVocabulary | null): (tag: string) => string {
+  if (vocabulary) return (tag) => tag;
+  const known = new Map<string, string>();
+  return (tag) => {
+    let slug = known.get(tag);
+    if (slug === undefined) known.set(tag, (slug = tagSlug(tag)));
+    return slug;
+  };
 }
 
 /** The papers of `issue` that carry the tag (by slug), in issue order, with their positions. */
 export function papersTagged(issue: Issue, slug: string, vocabulary: TagVocabulary | null): { paper: Paper; index: number }[] {
-  return issue.papers.map((paper, index) => ({ paper, index })).filter(({ paper }) => paper.tags.some((t) => (vocabulary ? t : tagSlug(t)) === slug));
+  const slugOf = tagSlugger(vocabulary);
+  return issue.papers.map((paper, index) => ({ paper, index })).filter(({ paper }) => paper.tags.some((t) => slugOf(t) === slug));
 }
