@@ -1,7 +1,8 @@
 /**
  * Build benchmark: 500 generated issues × 10 papers (seed-sized bilingual papers) from files on
  * disk to a written public/ folder, i.e. everything `buildAndWrite` does (parse and validate every
- * issue, render every page and the three feeds, write atomically).
+ * issue, render every page: issue pages, 5,000 Paper pages, Tag pages; the site's, both Editions'
+ * and every Tag's feeds, feeds.opml; compress; write atomically).
  *
  * Each measurement runs in a fresh child process so peak memory (getrusage maxRSS) belongs to that
  * build alone. Baseline in the same run: the same build of 50 issues, to show the cost per issue

@@ -84,6 +84,8 @@ const EnvSchema = z.object({
   DRAFT_MIN_UPVOTES: intIn(0, 1_000_000, 45),
   DRAFT_PAPERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).optional()),
   EDITOR_EMAIL: optionalChecked(check.mailFrom),
+  // Published in every Feed (rel="hub"), so it may carry no password or token.
+  WEBSUB_HUB: optionalChecked(check.url(['https:', 'http:'], 'https://pubsubhubbub.appspot.com/', { bare: true })),
   TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -163,6 +165,8 @@ export interface Config {
   draft: { schedule: string; minUpvotes: number; maxPapers: number | undefined } | undefined;
   /** Where the draft schedule mails what it assembled. */
   editorEmail: string | undefined;
+  /** WebSub hub (WEBSUB_HUB): every Feed names it, and publishing pings it per changed Feed. */
+  websubHub: string | undefined;
 }
 
 export interface TranslateConfig {
@@ -257,6 +261,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd: string
     arxivDelayMs: e.ARXIV_DELAY_MS,
     draft: e.DRAFT_SCHEDULE ? { schedule: e.DRAFT_SCHEDULE, minUpvotes: e.DRAFT_MIN_UPVOTES, maxPapers: e.DRAFT_PAPERS } : undefined,
     editorEmail: e.EDITOR_EMAIL,
+    websubHub: e.WEBSUB_HUB === undefined ? undefined : new URL(e.WEBSUB_HUB).href,
   };
 }
 

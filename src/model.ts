@@ -197,4 +197,10 @@ export interface OutputFile {
   contents: string | Uint8Array;
   /** The file's mtime: its content's Last-Modified, so servers that date files by mtime (nginx) agree. */
   mtime?: Date;
+  /**
+   * The same bytes already on disk in the previous build (absolute path): written as a hard link
+   * to it rather than copied, so a rebuild of thousands of unchanged pages costs one link each.
+   * `contents` is used when the link cannot be made.
+   */
+  linkFrom?: string;
 }

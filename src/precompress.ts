@@ -35,12 +35,18 @@ export function isCompressible(p: string, size: number): boolean {
   return size >= MIN_COMPRESS_BYTES && TEXT_EXTENSIONS.has(path.posix.extname(p).toLowerCase());
 }
 
-export function compress(bytes: Uint8Array, encoding: Encoding): Buffer {
+/**
+ * Brotli's best quality (11) costs ~10× quality 9 for a few per cent: worth it for the Feeds, which
+ * readers poll forever, not for thousands of Paper pages compressed on a first build.
+ */
+export const PAGE_BROTLI_QUALITY = 9;
+
+export function compress(bytes: Uint8Array, encoding: Encoding, quality: number = constants.BROTLI_MAX_QUALITY): Buffer {
   return encoding === 'gzip'
     ? gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION })
     : brotliCompressSync(bytes, {
         params: {
-          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+          [constants.BROTLI_PARAM_QUALITY]: quality,
           [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
           [constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
         },
@@ -53,6 +59,11 @@ export interface PreviousOutput {
   existed: boolean;
   /** The previous build's compressed variant of a file, or null. */
   variant(p: string, encoding: Encoding): Promise<Uint8Array | null>;
+  /**
+   * Where the previous build's copy of a file (or of its variant) lies on disk, to hard-link
+   * instead of reading and writing it again; absent when there is no folder to link from.
+   */
+  pathOf?(p: string, encoding?: Encoding): string;
 }
 
 export interface PrecompressOptions {
@@ -90,15 +101,33 @@ export async function precompressOutput(files: readonly OutputFile[], opts: Prec
     const before = opts.previous.manifest?.files[f.path];
     const entry: ManifestEntry = { sha256: hash, lastModified: lastModifiedOf(f.path, hash, opts), encodings: {} };
     const mtime = new Date(entry.lastModified);
-    out.push({ ...f, mtime });
+    const unchanged = before?.sha256 === hash;
+    const linkFrom = unchanged ? opts.previous.pathOf?.(f.path) : undefined;
+    out.push({ ...f, mtime, ...(linkFrom ? { linkFrom } : {}) });
     if (isCompressible(f.path, bytes.byteLength)) {
       for (const enc of ENCODINGS) {
+        const previousHash = unchanged ? before.encodings[enc] : undefined;
+        const previousPath = previousHash ? opts.previous.pathOf?.(f.path, enc) : undefined;
+        if (previousHash && previousPath) {
+          // The previous build's copy, linked as it is (the manifest vouches for its bytes); only
+          // if the link fails (the file was removed by hand) is it compressed again.
+          entry.encodings[enc] = previousHash;
+          out.push({
+            path: f.path + ENCODING_SUFFIX[enc],
+            get contents() {
+              return compress(bytes, enc, isFeed(f.path) ? constants.BROTLI_MAX_QUALITY : PAGE_BROTLI_QUALITY);
+            },
+            mtime,
+            linkFrom: previousPath,
+          });
+          continue;
+        }
         let variant: Uint8Array | null = null;
-        if (before?.sha256 === hash && before.encodings[enc]) {
+        if (unchanged && before.encodings[enc]) {
           const old = await opts.previous.variant(f.path, enc);
           if (old && sha256(old) === before.encodings[enc]) variant = old;
         }
-        variant ??= compress(bytes, enc);
+        variant ??= compress(bytes, enc, isFeed(f.path) ? constants.BROTLI_MAX_QUALITY : PAGE_BROTLI_QUALITY);
         // Worth a file only when it saves a tenth or more.
         if (variant.byteLength > bytes.byteLength * 0.9) continue;
         entry.encodings[enc] = sha256(variant);
@@ -119,5 +148,6 @@ export async function previousOutput(dir: string): Promise<PreviousOutput> {
     manifest,
     existed,
     variant: (p, enc) => readFile(path.join(dir, p + ENCODING_SUFFIX[enc])).catch(() => null),
+    pathOf: (p, enc) => path.resolve(dir, p + (enc ? ENCODING_SUFFIX[enc] : '')),
   };
 }

@@ -9,8 +9,8 @@
  */
 import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
-import { loadValidIssues } from './content/load-issues.ts';
-import type { Issue } from './model.ts';
+import { loadValidArchive } from './content/load-issues.ts';
+import type { Issue, OutputFile } from './model.ts';
 import { SudiError } from './errors.ts';
 import { emailSizes, renderEmail, type EmailSizes } from './render/email.ts';
 import { formatKb, SIZE_WARN_BYTES } from './render/email-size.ts';
@@ -20,6 +20,9 @@ import { announcePublished } from './published-signal.ts';
 import { searchIndexFor } from './search/index-site.ts';
 import { searchRecords } from './search/records.ts';
 import { writeOutputAtomic } from './write-output.ts';
+import { isFeed, sha256, type Manifest } from './static-manifest.ts';
+import { notifyHub, type HubReport } from './websub/notify.ts';
+import { addPending } from './websub/pending.ts';
 
 export interface BuildReport {
   outDir: string;
@@ -31,17 +34,24 @@ export interface BuildReport {
   files: number;
   /** With `emails`: the email size of each issue still worth checking, by issue id (see below). */
   emailSizes: Map<string, IssueEmailSize>;
+  /**
+   * With WEBSUB_HUB: the pings of the Feeds this build changed (and of any still pending), under
+   * way; it never rejects. The scheduler awaits it after sending, so a slow hub holds up no Send.
+   */
+  websub: Promise<HubReport | null>;
+  /** The replaced output folder is deleted in the background; this resolves when it is gone. */
+  oldOutputRemoved: Promise<void>;
 }
 
 /** `search: false` leaves the search index out (the build benchmark times indexing on its own). */
 export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: string; emails?: boolean; search?: boolean } = {}): Promise<BuildReport> {
   const outDir = opts.outDir ?? config.publicDir;
   try {
-    const issues = await loadValidIssues(config.issuesDir);
+    const { issues, tags } = await loadValidArchive(config.issuesDir);
     const templates = await loadSiteTemplates(config.templatesDir);
     const published = publishedIssues(issues, now);
     // The search index is built in memory like the pages: a failed index publishes nothing.
-    const files = [...buildSite(issues, { config, now, templates }), ...(opts.search === false ? [] : await searchIndexFor(searchRecords(published, config), outDir))];
+    const files = [...buildSite(issues, { config, now, templates, tags }), ...(opts.search === false ? [] : await searchIndexFor(searchRecords(published, config), outDir))];
     const ids = new Set(published.map((i) => i.id));
     const scheduled = issues.filter((i) => i.status === 'ready' && !ids.has(i.id));
     // Email sizes matter for issues that will still be sent or re-read: the ones the feeds hold and
@@ -50,13 +60,22 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     if (opts.emails) for (const i of [...published.slice(0, config.feedLimit), ...scheduled]) sizes.set(i.id, await measureEmail(i, config, now));
     // Compressed variants and the manifest are written in the same swap as the files they describe.
     const newestEntry = published[0]?.publish_at ?? null;
-    await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous: await previousOutput(outDir) }));
+    const previous = await previousOutput(outDir);
+    // Recorded before the swap: a crash after it still pings (at least once; a spare ping is harmless).
+    if (config.websubHub) await addPending(config.dataDir, config.websubHub, changedFeeds(files, previous.manifest, config.siteUrl));
+    const { removed } = await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous }), { removeOld: 'later' });
     await announcePublished(outDir);
-    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes };
+    const websub = notifyHub(config).catch((e: unknown) => ({ hub: config.websubHub ?? '', pinged: [], failed: [{ feed: '(all)', error: (e as Error).message }] }));
+    return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes, websub, oldOutputRemoved: removed };
   } catch (e) {
     if (!(e instanceof SudiError)) throw e;
     throw new SudiError(e.code, `${e.message}\nnothing was published: ${outDir} is unchanged`, { problems: e.problems, cause: e });
   }
+}
+
+/** The URLs of the Feeds whose bytes differ from the previous build's (all of them on a first build). */
+export function changedFeeds(files: readonly OutputFile[], previous: Manifest | null, siteUrl: string): string[] {
+  return files.filter((f) => isFeed(f.path) && previous?.files[f.path]?.sha256 !== sha256(f.contents)).map((f) => new URL(f.path, siteUrl).href);
 }
 
 export interface IssueEmailSize extends EmailSizes {

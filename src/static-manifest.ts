@@ -50,10 +50,15 @@ export function fingerprintedPath(p: string, contents: string | Uint8Array): str
 }
 
 const FINGERPRINTED = /\.[0-9a-f]{10}\.(css|js|mjs|woff2?|png|svg|jpe?g|webp|avif)$/;
-const FEEDS = new Set<string>([OUTPUT_PATHS.rss, OUTPUT_PATHS.atom, OUTPUT_PATHS.json]);
+const FEED_NAMES = new Set<string>([OUTPUT_PATHS.rss, OUTPUT_PATHS.atom, OUTPUT_PATHS.json]);
 
+/** The site's Feeds, the Edition feeds (`zh/feed.xml` …) and every Tag feed (`tags/<slug>/atom.xml` …). */
 export function isFeed(p: string): boolean {
-  return FEEDS.has(p);
+  const slash = p.lastIndexOf('/');
+  const name = p.slice(slash + 1);
+  if (!FEED_NAMES.has(name)) return false;
+  const folder = p.slice(0, slash + 1);
+  return folder === '' || /^(zh|en)\/$/.test(folder) || /^tags\/[^/]+\/$/.test(folder);
 }
 
 /**

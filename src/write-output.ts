@@ -7,7 +7,7 @@
  * Between the two renames the target is briefly absent (microseconds); POSIX has no portable
  * directory exchange, and a symlink flip would make `public/` a symlink, surprising users who sync it.
  */
-import { chmod, mkdir, mkdtemp, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readdir, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from './errors.ts';
 import type { OutputFile } from './model.ts';
@@ -31,7 +31,20 @@ async function modeOf(p: string): Promise<number | null> {
   }
 }
 
-export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[]): Promise<void> {
+/** Replaced folders this process is deleting now, so a build started meanwhile leaves them to it. */
+const removing = new Set<string>();
+
+export interface WriteOptions {
+  /**
+   * `later`: resolve once the new folder is in place and remove the replaced one in the background,
+   * resolving `removed` when it is gone (an archive of thousands of Paper pages takes most of a
+   * second to delete, and readers see the new build from the swap on). Default: wait for it.
+   */
+  removeOld?: 'wait' | 'later';
+}
+
+/** Resolves when the replaced folder is deleted (at once with `removeOld: 'wait'`). */
+export async function writeOutputAtomic(targetDir: string, files: readonly OutputFile[], opts: WriteOptions = {}): Promise<{ removed: Promise<void> }> {
   // A symlinked output folder (public -> /srv/www/sudi) keeps its link: we swap the real folder.
   const target = await realpath(path.resolve(targetDir)).catch(() => path.resolve(targetDir));
   const parent = path.dirname(target);
@@ -53,12 +66,7 @@ export async function writeOutputAtomic(targetDir: string, files: readonly Outpu
   try {
     // mkdtemp makes the folder 0700; a web server running as another user must still read it.
     await chmod(temp, previousMode ?? 0o755);
-    for (const f of files) {
-      const full = safeJoin(temp, f.path);
-      await mkdir(path.dirname(full), { recursive: true });
-      await writeFile(full, f.contents);
-      if (f.mtime) await utimes(full, f.mtime, f.mtime);
-    }
+    await writeFiles(temp, files);
   } catch (e) {
     await rm(temp, { recursive: true, force: true });
     throw e instanceof SudiError ? e : new SudiError('E_BUILD', `could not write the output to ${temp}: ${(e as Error).message}; ${target} was not changed`, { cause: e });
@@ -77,5 +85,53 @@ export async function writeOutputAtomic(targetDir: string, files: readonly Outpu
     await rm(temp, { recursive: true, force: true });
     throw new SudiError('E_BUILD', `could not replace ${target}: ${(e as Error).message}; the previous output is unchanged`, { cause: e });
   }
-  if (old) await rm(old, { recursive: true, force: true });
+  // A folder left by a process that stopped before deleting it goes too (they are ours by name).
+  const leftovers = (await readdir(parent).catch(() => [] as string[]))
+    .filter((n) => n.startsWith(`.${base}.old-`))
+    .map((n) => path.join(parent, n))
+    .filter((d) => d !== old && !removing.has(d));
+  const removed = Promise.all(
+    [old, ...leftovers]
+      .filter((d): d is string => d !== null)
+      .map((d) => {
+        removing.add(d);
+        return rm(d, { recursive: true, force: true }).finally(() => removing.delete(d));
+      }),
+  ).then(
+    () => undefined,
+    () => undefined, // a folder that cannot be deleted costs disk space only; the next build tries again
+  );
+  if (opts.removeOld !== 'later') await removed;
+  return { removed };
+}
+
+/** Files written at once: enough to keep libuv's thread pool busy on thousands of small pages. */
+const WRITE_CONCURRENCY = 16;
+
+async function writeFiles(root: string, files: readonly OutputFile[]): Promise<void> {
+  const dirs = new Map<string, Promise<unknown>>();
+  const ensureDir = (dir: string) => {
+    let made = dirs.get(dir);
+    if (!made) dirs.set(dir, (made = mkdir(dir, { recursive: true })));
+    return made;
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++] as OutputFile;
+      const full = safeJoin(root, f.path);
+      await ensureDir(path.dirname(full));
+      if (f.linkFrom) {
+        // A hard link shares the previous file's bytes and mtime, which are this file's.
+        const linked = await link(f.linkFrom, full).then(
+          () => true,
+          () => false,
+        );
+        if (linked) continue;
+      }
+      await writeFile(full, f.contents);
+      if (f.mtime) await utimes(full, f.mtime, f.mtime);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
 }

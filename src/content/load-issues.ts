@@ -7,6 +7,7 @@ import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
 import type { Glossary } from './glossary.ts';
 import { formatProblem, formatWarning, validateIssue } from './parse-issue.ts';
+import { loadTagVocabulary, type TagVocabulary } from './tags.ts';
 
 export interface LoadResult {
   issues: Issue[];
@@ -15,6 +16,8 @@ export interface LoadResult {
   /** Formatted warnings: what was repaired, not refused (invisible characters removed from text). */
   warnings: string[];
   files: string[];
+  /** `<dir>/tags.yml`, or null when the folder has none (then any tag is allowed). */
+  tags: TagVocabulary | null;
 }
 
 /**
@@ -33,27 +36,40 @@ export async function loadIssues(dir: string, options: { glossary?: Glossary } =
   }
   const issues: Issue[] = [];
   const problems: string[] = [];
+  let tags: TagVocabulary | null = null;
+  try {
+    tags = await loadTagVocabulary(dir);
+  } catch (e) {
+    // A broken vocabulary is reported like a broken issue (every problem, then exit 2); tags are then not checked.
+    if (!(e instanceof SudiError) || e.problems.length === 0) throw e;
+    problems.push(...e.problems);
+  }
   const warnings: string[] = [];
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
-    const r = validateIssue(file, await readFile(file, 'utf8'), options);
+    const r = validateIssue(file, await readFile(file, 'utf8'), { ...options, tags });
     warnings.push(...(r.warnings ?? []).map((p) => formatWarning(file, p)));
     if ('issue' in r) issues.push(r.issue);
     else problems.push(...r.problems.map((p) => formatProblem(file, p)));
   }
   issues.sort((a, b) => a.id.localeCompare(b.id));
-  return { issues, problems, warnings, files };
+  return { issues, problems, warnings, files, tags };
 }
 
 /** Like loadIssues, but any problem stops everything: nothing is published from a bad set. */
 export async function loadValidIssues(dir: string): Promise<Issue[]> {
+  return (await loadValidArchive(dir)).issues;
+}
+
+/** loadValidIssues plus the Tag vocabulary they were checked against (the build names tags by it). */
+export async function loadValidArchive(dir: string): Promise<{ issues: Issue[]; tags: TagVocabulary | null }> {
   const r = await loadIssues(dir);
   if (r.problems.length > 0) {
     throw new SudiError('E_ISSUE_INVALID', `${r.problems.length} problem(s) in ${dir}; nothing was changed`, { problems: r.problems });
   }
-  return r.issues;
+  return { issues: r.issues, tags: r.tags };
 }
 
 /** One issue by id (`2024-04-15`) or `latest` (the newest ready issue). */

@@ -11,6 +11,7 @@ import { describeCodePoint } from '../invisible-chars.ts';
 import { IssueFrontMatterSchema, type Issue } from '../model.ts';
 import { stripInvisible, stripInvisibleLines } from './strip-invisible.ts';
 import { glossaryMismatches, type Glossary } from './glossary-check.ts';
+import { unknownTagMessage, type TagVocabulary } from './tags.ts';
 
 export interface Problem {
   line: number;
@@ -40,8 +41,9 @@ export type ValidationResult = { issue: Issue; warnings: Problem[] } | { problem
 /**
  * Parse and validate; returns the problems instead of throwing (for `check`, which reports all files).
  * `glossary`: also warn where a Glossary term is in a paper's English but its Chinese is not used.
+ * `tags`: the Tag vocabulary; a tag outside it is refused (none: any tag is allowed).
  */
-export function validateIssue(fileName: string, text: string, options: { glossary?: Glossary } = {}): ValidationResult {
+export function validateIssue(fileName: string, text: string, options: { glossary?: Glossary; tags?: TagVocabulary | null } = {}): ValidationResult {
   const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
   const problems: Problem[] = [];
   const nameMatch = ISSUE_FILE_NAME.exec(baseName);
@@ -121,6 +123,7 @@ export function validateIssue(fileName: string, text: string, options: { glossar
   problems.push(...ready.problems.map(at));
   warnings.push(...ready.todo.map(at));
   if (options.glossary) warnings.push(...glossaryMismatches(data, options.glossary).map(at));
+  if (options.tags) problems.push(...unknownTags(data, options.tags).map((p) => ({ ...p, line: lineOf(doc, lineCounter, p.at) + lineOffset })));
   warnings.sort((a, b) => a.line - b.line);
   if (problems.length > 0 || !result.success || !nameMatch) {
     problems.sort((a, b) => a.line - b.line);
@@ -140,6 +143,20 @@ export function parseIssue(fileName: string, text: string): Issue {
   if ('issue' in r) return r.issue;
   throw new SudiError('E_ISSUE_INVALID', `${fileName}: ${r.problems.length} problem(s)`, {
     problems: r.problems.map((p) => formatProblem(fileName, p)),
+  });
+}
+
+/** Every tag not in the vocabulary, with where it is (read from the raw value: reported alongside any other problem). */
+function unknownTags(data: unknown, vocabulary: TagVocabulary): { at: (string | number)[]; path: string; message: string }[] {
+  const papers = valueAt(data, ['papers']);
+  if (!Array.isArray(papers)) return [];
+  return papers.flatMap((_p: unknown, i) => {
+    const tags = valueAt(data, ['papers', i, 'tags']);
+    if (!Array.isArray(tags)) return [];
+    return tags.flatMap((t: unknown, j) => {
+      const message = typeof t === 'string' ? unknownTagMessage(vocabulary, t) : null;
+      return message ? [{ at: ['papers', i, 'tags', j], path: `papers.${i}.tags.${j}`, message }] : [];
+    });
   });
 }
 

@@ -30,6 +30,7 @@ export function renderAtom(feed: FeedData): string {
     `<author>${element('name', feed.author.name)}${element('uri', feed.author.url)}</author>`,
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: feed.homeUrl }),
     emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: feed.selfUrls.atom }),
+    ...(feed.hub ? [emptyElement('link', { rel: 'hub', href: feed.hub })] : []),
     element('generator', 'Sudi'),
     ...entries,
     '</feed>',

@@ -35,6 +35,22 @@ export interface FeedData {
   id: string;
   updated: string;
   entries: FeedEntry[];
+  /** WEBSUB_HUB: advertised as `rel="hub"` (JSON Feed `hubs`) when set. */
+  hub?: string | null;
+}
+
+/** What differs between the site's Feed, an Edition feed and a Tag feed; entries are always Issues. */
+export interface FeedSpec {
+  title: string;
+  description: string;
+  language: string;
+  homeUrl: string;
+  selfUrls: { rss: string; atom: string; json: string };
+  id: string;
+  entryTitle(issue: Issue): string;
+  summary(issue: Issue): string;
+  contentHtml(issue: Issue): string;
+  tags(issue: Issue): string[];
 }
 
 /** Used as `updated` for a feed with no entries yet: a fixed instant, never the clock. */
@@ -68,29 +84,50 @@ function summaryOf(issue: Issue): string {
  */
 export function buildFeedData(issues: readonly Issue[], contentHtml: (issue: Issue) => string, config: Config): FeedData {
   const urls = siteUrls(config);
+  return feedDataOf(issues, config, {
+    title: config.siteTitle,
+    description: config.siteDescription,
+    language: config.siteLanguage,
+    homeUrl: urls.home,
+    selfUrls: { rss: urls.rss, atom: urls.atom, json: urls.json },
+    id: urls.home,
+    entryTitle: (issue) => issue.title,
+    summary: summaryOf,
+    contentHtml,
+    tags: (issue) => [...new Set(issue.papers.flatMap((p) => p.tags))].sort(),
+  });
+}
+
+/**
+ * Any Feed of the Archive. An entry's id comes from its Issue alone (entryId), so one Issue keeps
+ * one id in the site's Feed, both Edition feeds and every Tag feed.
+ */
+export function feedDataOf(issues: readonly Issue[], config: Config, spec: FeedSpec): FeedData {
+  const urls = siteUrls(config);
   const entries = issues.slice(0, config.feedLimit).map((issue): FeedEntry => {
     const date = rfc3339(issue.publish_at);
     return {
       id: entryId(config, issue.id),
       url: urls.issue(issue.id),
-      title: issue.title,
+      title: spec.entryTitle(issue),
       published: date,
       updated: date,
-      contentHtml: contentHtml(issue),
-      summary: summaryOf(issue),
-      tags: [...new Set(issue.papers.flatMap((p) => p.tags))].sort(),
+      contentHtml: spec.contentHtml(issue),
+      summary: spec.summary(issue),
+      tags: spec.tags(issue),
     };
   });
   const updated = entries.map((e) => e.updated).sort().at(-1) ?? EMPTY_FEED_UPDATED;
   return {
-    title: config.siteTitle,
-    description: config.siteDescription,
-    language: config.siteLanguage,
+    title: spec.title,
+    description: spec.description,
+    language: spec.language,
     author: { name: config.siteAuthor, url: urls.home },
-    homeUrl: urls.home,
-    selfUrls: { rss: urls.rss, atom: urls.atom, json: urls.json },
-    id: urls.home,
+    homeUrl: spec.homeUrl,
+    selfUrls: spec.selfUrls,
+    id: spec.id,
     updated,
     entries,
+    hub: config.websubHub ?? null,
   };
 }

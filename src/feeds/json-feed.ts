@@ -18,6 +18,7 @@ export function renderJsonFeed(feed: FeedData): string {
     description: feed.description,
     language: feed.language,
     authors: [author],
+    ...(feed.hub ? { hubs: [{ type: 'WebSub', url: feed.hub }] } : {}),
     items: feed.entries.map((e) => ({
       id: e.id,
       url: e.url,

@@ -37,6 +37,7 @@ export function renderRss(feed: FeedData): string {
     element('lastBuildDate', rfc822(feed.updated)),
     element('generator', 'Sudi'),
     emptyElement('atom:link', { href: feed.selfUrls.rss, rel: 'self', type: 'application/rss+xml' }),
+    ...(feed.hub ? [emptyElement('atom:link', { href: feed.hub, rel: 'hub' })] : []),
     ...items,
     '</channel>',
     '</rss>',

@@ -12,7 +12,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OUTPUT_PATHS } from '../site-urls.ts';
-import { cacheControlFor, contentEtag, ENCODING_SUFFIX, ENCODINGS, MANIFEST_PATH, parseManifest, sha256, type Encoding, type Manifest } from '../static-manifest.ts';
+import { cacheControlFor, contentEtag, ENCODING_SUFFIX, ENCODINGS, isFeed, MANIFEST_PATH, parseManifest, sha256, type Encoding, type Manifest } from '../static-manifest.ts';
 
 /** The feeds' registered media types; a generic `application/xml` makes some readers guess. */
 export const FEED_CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -54,7 +54,9 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 export function contentTypeOf(p: string): string {
-  return FEED_CONTENT_TYPES[p] ?? TYPES[path.posix.extname(p).toLowerCase()] ?? 'application/octet-stream';
+  // Edition and Tag feeds (`zh/feed.xml`, `tags/llm/atom.xml`) are feeds too, typed by their name.
+  const feedType = isFeed(p) ? FEED_CONTENT_TYPES[path.posix.basename(p)] : undefined;
+  return feedType ?? TYPES[path.posix.extname(p).toLowerCase()] ?? 'application/octet-stream';
 }
 
 export interface Representation {

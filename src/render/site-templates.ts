@@ -16,13 +16,16 @@ import { getTemplates, type TemplateSet } from './templates.ts';
 export interface SiteTemplates {
   /** The folder the templates were read from (for messages and for preview's watcher). */
   dir: string;
-  /** `layout`, `index`, `issue` (pages) and `entry` (the full issue as HTML, for feed entries). */
+  /**
+   * `layout`, `index`, `issue`, `paper-page`, `tag`, `tags` (pages), `entry` (the full issue as
+   * HTML, for feed entries) and `edition-entry` (an issue in one language, for Edition feeds).
+   */
   pages: TemplateSet;
   /** `style.css`, copied verbatim to the output. */
   css: string;
 }
 
-export const SITE_PAGES = ['layout', 'index', 'issue', 'entry'] as const;
+export const SITE_PAGES = ['layout', 'index', 'issue', 'entry', 'paper-page', 'tag', 'tags', 'edition-entry'] as const;
 export type SitePage = (typeof SITE_PAGES)[number];
 
 /** `<templatesDir>/site`. */

@@ -7,6 +7,8 @@
 import Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
 import type { Issue, Lang, Paper } from '../model.ts';
+import { editionFeeds, type EditionFeeds, type FeedLink } from '../archive/feed-links.ts';
+import { paperSlug } from '../archive/papers.ts';
 import { siteUrls } from '../site-urls.ts';
 import { localDate } from '../time.ts';
 import { noteHtml, paragraphsHtml } from './html-text.ts';
@@ -25,6 +27,12 @@ export interface SiteView {
   search?: { scriptUrl: string; zh: string; en: string };
   /** The index page: the site title is its heading, not a link to itself. */
   home?: boolean;
+  /** The Edition feeds, advertised on every page (layout) and offered by the subscribe form. */
+  editions: EditionFeeds[];
+  alternates: FeedLink[];
+  /** `/tags/` and `/feeds.opml`. */
+  tagsUrl: string;
+  opmlUrl: string;
 }
 
 export interface SubscribeView {
@@ -43,6 +51,8 @@ export interface PaperView {
   abstractEn: Handlebars.SafeString | '';
   links: { name: string; label: string; url: string }[];
   tags: string[];
+  /** The Paper page (`/papers/<slug>/`). */
+  pageUrl: string;
 }
 
 export interface IssueView {
@@ -59,7 +69,7 @@ export interface IssueView {
   paperCount: number;
 }
 
-const LINK_LABELS: Record<string, string> = { paper: 'Paper', pdf: 'PDF', code: 'Code', project: 'Project', arxiv: 'arXiv' };
+export const LINK_LABELS: Record<string, string> = { paper: 'Paper', pdf: 'PDF', code: 'Code', project: 'Project', arxiv: 'arXiv', abs: 'arXiv', hf: 'Hugging Face' };
 const MAIN_LINK_ORDER = ['paper', 'arxiv', 'pdf', 'code', 'project'];
 const LANG_CHOICES: { value: Lang; label: string }[] = [
   { value: 'both', label: '中英 Both' },
@@ -87,15 +97,38 @@ export function siteView(config: Config): SiteView {
     styleUrl: urls.style,
     feeds: { rss: urls.rss, atom: urls.atom, json: urls.json },
     subscribe: { action: urls.subscribe, langs: LANG_CHOICES.map((c, i) => ({ ...c, checked: i === 0 })) },
+    ...editionsView(config),
+    tagsUrl: urls.tags,
+    opmlUrl: urls.opml,
   };
 }
 
 /** The id of a paper's block on its issue page (`#paper-1` for the first). */
 export const paperAnchor = (index: number): string => `paper-${index + 1}`;
 
-const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
+function editionsView(config: Config): { editions: EditionFeeds[]; alternates: FeedLink[] } {
+  const editions = editionFeeds(config);
+  return { editions, alternates: editions.flatMap((e) => e.links) };
+}
 
-export function paperView(paper: Paper, index: number): PaperView {
+/**
+ * An abstract as HTML paragraphs, remembered: the same abstract appears on its issue page, its
+ * Paper page and in the feeds, and linkifying it is the costly part of rendering a page. Bounded,
+ * so a long-running process (serve, the scheduler) does not keep every abstract it ever saw.
+ */
+const abstracts = new Map<string, string>();
+export function abstractHtml(text: string): string {
+  let out = abstracts.get(text);
+  if (out === undefined) {
+    if (abstracts.size >= 50_000) abstracts.clear();
+    abstracts.set(text, (out = paragraphsHtml(text)));
+  }
+  return out;
+}
+
+export const html = (s: string): Handlebars.SafeString | '' => (s === '' ? '' : new Handlebars.SafeString(s));
+
+export function paperView(paper: Paper, index: number, pageUrl: string): PaperView {
   const links = Object.entries(paper.links)
     .filter(([, url]) => isHttpUrl(url))
     .sort(([a], [b]) => a.localeCompare(b))
@@ -106,30 +139,37 @@ export function paperView(paper: Paper, index: number): PaperView {
     titleEn: paper.title.en,
     titleZh: paper.title.zh ?? '', // only a draft lacks it, and drafts are never published
     href: main?.url ?? null,
-    abstractZh: html(paragraphsHtml(paper.abstract.zh ?? '')),
-    abstractEn: html(paragraphsHtml(paper.abstract.en ?? '')),
+    abstractZh: html(abstractHtml(paper.abstract.zh ?? '')),
+    abstractEn: html(abstractHtml(paper.abstract.en ?? '')),
     links,
     tags: paper.tags,
+    pageUrl,
   };
 }
 
 export function issueView(issue: Issue, config: Config): IssueView {
-
+  const urls = siteUrls(config);
   return {
     id: issue.id,
     title: issue.title,
-    url: siteUrls(config).issue(issue.id),
+    url: urls.issue(issue.id),
     weekStart: issue.week.start,
     weekEnd: issue.week.end,
     publishedAt: issue.publish_at,
     publishedDate: localDate(new Date(issue.publish_at), config.tz),
     noteHtml: html(noteHtml(issue.note)),
-    papers: issue.papers.map(paperView),
+    papers: issue.papers.map((p, i) => paperView(p, i, urls.paper(paperSlug(issue.id, i, p)))),
     paperCount: issue.papers.length,
   };
 }
 
-function page(templates: SiteTemplates, site: SiteView, meta: { title: string; description: string; canonicalUrl: string }, body: string): string {
+/** `meta.alternates`: the page's own Feeds (a Tag page's), advertised after the site's. */
+export function page(
+  templates: SiteTemplates,
+  site: SiteView,
+  meta: { title: string; description: string; canonicalUrl: string; alternates?: FeedLink[] },
+  body: string,
+): string {
   return templates.pages.render('layout', { site, ...meta, body: new Handlebars.SafeString(body) });
 }
 

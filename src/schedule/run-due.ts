@@ -19,6 +19,7 @@ import type { LineLog } from '../log.ts';
 import type { Issue } from '../model.ts';
 import type { LedgerStore } from '../store/store.ts';
 import { buildAndWrite } from '../publish.ts';
+import { notifyHub, type HubReport } from '../websub/notify.ts';
 
 /** How far back a due, never-sent Issue is still sent by the scheduler. */
 export const CATCH_UP_MS = 7 * 24 * 3_600_000;
@@ -34,6 +35,8 @@ export interface RunDueReport {
   skippedOld: string[];
   /** Ready but not yet due. */
   notDue: string[];
+  /** With WEBSUB_HUB: this tick's pings of changed (and still pending) Feeds. */
+  websub: HubReport | null;
 }
 
 export interface RunDueOptions {
@@ -68,12 +71,26 @@ export function dueIssues(issues: readonly Issue[], sentIds: ReadonlySet<string>
 
 export async function runDue(app: RunDueDeps, opts: RunDueOptions = {}): Promise<RunDueReport> {
   const now = app.now();
-  const report: RunDueReport = { built: null, started: [], delivered: [], skippedOld: [], notDue: [] };
+  const report: RunDueReport = { built: null, started: [], delivered: [], skippedOld: [], notDue: [], websub: null };
+  let websub: Promise<HubReport | null>;
   if (opts.build !== false) {
     // The build validates every issue first and changes nothing on failure (then nothing is sent either).
     const b = await buildAndWrite(app.config, now);
     report.built = { files: b.files, published: b.published.length };
+    websub = b.websub;
+  } else {
+    websub = notifyHub(app.config).catch(() => null); // retries what an earlier tick could not ping
   }
+  try {
+    await deliverDue(app, opts, now, report);
+  } finally {
+    // Pings run beside the sends and are only collected here: a slow or dead hub delays no mail.
+    report.websub = await websub;
+  }
+  return report;
+}
+
+async function deliverDue(app: RunDueDeps, opts: RunDueOptions, now: Date, report: RunDueReport): Promise<void> {
   const issues = await loadValidIssues(app.config.issuesDir);
   const store = await app.store();
   const sends = await store.listSends();
@@ -115,5 +132,4 @@ export async function runDue(app: RunDueDeps, opts: RunDueOptions = {}): Promise
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }
-  return report;
 }

@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { SudiError } from '../errors.ts';
 import { logEvent, type LineLog } from '../log.ts';
 import { runDue, type RunDueDeps, type RunDueReport } from './run-due.ts';
+import { describeHubReport } from '../websub/notify.ts';
 
 export interface CronLike {
   schedule(expression: string, fn: () => unknown, options: { timezone: string; name?: string }): { stop(): unknown };
@@ -123,6 +124,7 @@ export function heldUntil(r: RunDueReport): Date | null {
 }
 
 export function describeTick(r: RunDueReport, log: LineLog): void {
+  if (r.websub) for (const l of describeHubReport(r.websub)) logEvent(log, l.level, { hub: r.websub.hub }, l.msg);
   for (const d of r.delivered) {
     const c = d.report.counts;
     const fields = {

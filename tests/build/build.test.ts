@@ -22,7 +22,11 @@ describe('buildSite on the seed issue', () => {
     const files = await build(await tempProject());
     const css = [...files.keys()].find((k) => /^style\.[0-9a-f]{10}\.css$/.test(k))!;
     const js = [...files.keys()].find((k) => /^search\.[0-9a-f]{10}\.js$/.test(k))!;
-    expect([...files.keys()]).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'issues/2024-04-15/index.html', js, css, 'style.css'].sort());
+    const papers = Array.from({ length: 9 }, (_, i) => `papers/2024-04-15-${i + 1}/index.html`);
+    const editions = ['en', 'zh'].flatMap((e) => [`${e}/atom.xml`, `${e}/feed.json`, `${e}/feed.xml`]);
+    expect([...files.keys()]).toEqual(
+      ['atom.xml', 'feed.json', 'feed.xml', 'feeds.opml', 'index.html', 'issues/2024-04-15/index.html', ...papers, js, css, 'style.css', 'tags/index.html', ...editions].sort(),
+    );
     // The search box's module, content-named; the index itself is added by publish.ts (search.test.ts).
     expect(files.get('index.html')).toContain(`<script type="module" src="${SITE_URL}${js}"></script>`);
     // Pages link the content-named copy (cached as immutable); it is the same stylesheet.
@@ -44,7 +48,7 @@ describe('buildSite on the seed issue', () => {
         ['application/atom+xml', 'atom.xml'],
         ['application/feed+json', 'feed.json'],
       ] as const) {
-        expect(html, `${name} ${type}`).toMatch(new RegExp(`<link rel="alternate" type="${type.replace('+', '\\+')}" title="[^"]+" href="${SITE_URL}${href}">`));
+        expect(html, `${name} ${type}`).toMatch(new RegExp(`<link rel="alternate" type="${type.replace('+', '\\+')}" hreflang="zh-CN" title="[^"]+" href="${SITE_URL}${href}">`));
       }
       const urls = report.elements.flatMap((e) => e.attrs.filter((a) => ['href', 'src', 'action'].includes(a.name)).map((a) => a.value));
       expect(urls.length).toBeGreaterThan(5);

@@ -3,11 +3,11 @@
  * every HTML-bearing feed field, after its one XML or JSON decode, is HTML in which issue text is
  * only text. Decoded by libxml2 (xmllint) and JSON.parse, parsed as a browser would (parse5).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../helpers/run-cli.ts';
-import { inspectHtml, LATER, ROOT, SITE_URL, tempProject, xmllint, xpathString, type HtmlReport } from '../build/site-helpers.ts';
+import { inspectHtml, LATER, liveMarkup, ROOT, SITE_URL, tempProject, xmllint, xpathString, type HtmlReport } from '../build/site-helpers.ts';
 
 const HOSTILE_FILE = path.join(ROOT, 'tests', 'fixtures', 'hostile', '2024-04-29.md');
 
@@ -116,5 +116,56 @@ describe('hostile issue text in HTML-bearing feed fields (through sudi build)', 
     expect(await decodedXml(atom, '//*[local-name()="entry"]/*[local-name()="title"]')).toBe(TITLE_TEXT);
     expect(await decodedXml(rss, '//item/title')).toBe(TITLE_TEXT);
     expect(json.items[0]!.title).toBe(TITLE_TEXT);
+  });
+});
+
+describe('hostile issue text in the Edition feeds, Tag feeds, Paper and Tag pages (through sudi build)', () => {
+  /** Every Feed folder the build wrote besides the site's own: zh/, en/ and tags/<slug>/. */
+  async function builtArchive() {
+    const project = await tempProject([HOSTILE_FILE]);
+    const r = await runCliCaptured(['build'], { cwd: project, env: { SITE_URL }, now: LATER });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const pub = path.join(project, 'public');
+    const all = (await readdir(pub, { recursive: true })).map(String);
+    const folders = all.filter((f) => /(^|\/)atom\.xml$/.test(f) && f !== 'atom.xml').map((f) => f.slice(0, -'atom.xml'.length));
+    const pages = all.filter((f) => /^(papers|tags)\/.*index\.html$/.test(f));
+    return { pub, folders, pages };
+  }
+
+  it('the hostile tags get folders named only by letters, digits and hyphens, each with three well-formed feeds', async () => {
+    const { folders } = await builtArchive();
+    expect(folders.sort()).toEqual(['en/', 'tags/svg-onload-alert-8/', 'tags/x-onmouseover-alert-9/', 'zh/']);
+  });
+
+  it('every new feed is well-formed, and its HTML-bearing fields hold no element or attribute from issue text', async () => {
+    const { pub, folders } = await builtArchive();
+    for (const folder of folders) {
+      const rss = await readFile(path.join(pub, folder, 'feed.xml'), 'utf8');
+      const atom = await readFile(path.join(pub, folder, 'atom.xml'), 'utf8');
+      const json = JSON.parse(await readFile(path.join(pub, folder, 'feed.json'), 'utf8')) as JsonFeed;
+      expect(await xmllint(rss), folder).toBe('');
+      expect(await xmllint(atom), folder).toBe('');
+      const fields = {
+        'rss description': await decodedXml(rss, '//item/description'),
+        'rss content:encoded': await decodedXml(rss, '//item/*[local-name()="encoded"]'),
+        'atom content': await decodedXml(atom, '//*[local-name()="entry"]/*[local-name()="content"][@type="html"]'),
+        'json content_html': json.items[0]!.content_html,
+      };
+      for (const [name, html] of Object.entries(fields)) {
+        expect(html, `${folder} ${name}`).not.toBe('');
+        expect(foreignMarkup(inspectHtml(html, true)), `${folder} ${name}`).toEqual([]);
+      }
+    }
+  });
+
+  it('Paper and Tag pages are valid HTML with no live markup from issue text', async () => {
+    const { pub, pages } = await builtArchive();
+    expect(pages.length).toBeGreaterThan(3);
+    for (const p of pages) {
+      const report = inspectHtml(await readFile(path.join(pub, p), 'utf8'));
+      expect(report.errors, p).toEqual([]);
+      expect(liveMarkup(report), p).toEqual([]);
+    }
   });
 });

@@ -119,6 +119,22 @@ describe('nginx serving public/ as the README shows', () => {
     expect((await curl('/pagefind/zh/pagefind.js')).headers.get('content-type')).toMatch(/^(application|text)\/javascript; charset=utf-8$/);
     expect((await curl('/.sudi-manifest.json')).status).toBe(404);
     expect((await curl('/issues/2024-04-15/')).status).toBe(200);
+
+    // The Edition feeds and the OPML list, by the README's locations.
+    for (const [p, type] of [
+      ['/zh/feed.xml', 'application/rss+xml; charset=utf-8'],
+      ['/en/atom.xml', 'application/atom+xml; charset=utf-8'],
+      ['/zh/feed.json', 'application/feed+json; charset=utf-8'],
+    ] as const) {
+      const feed = await curl(p, ['-H', 'Accept-Encoding: gzip']);
+      expect(feed.status, p).toBe(200);
+      expect(feed.headers.get('content-type'), p).toBe(type);
+      expect(feed.headers.get('cache-control'), p).toBe('public, max-age=600, must-revalidate');
+      expect(feed.headers.get('content-encoding'), p).toBe('gzip');
+    }
+    const opml = await curl('/feeds.opml');
+    expect(opml.headers.get('content-type')).toBe('text/x-opml; charset=utf-8');
+    expect(opml.headers.get('cache-control')).toBe('public, max-age=300, must-revalidate');
   });
 
   it('a rebuild of unchanged issues keeps nginx\'s validators (304); a new issue changes them (200)', async () => {

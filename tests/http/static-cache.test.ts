@@ -128,6 +128,28 @@ describe('validators and cache headers', () => {
     expect(sha256(asset.body).slice(0, 10)).toBe(/style\.([0-9a-f]{10})\.css/.exec(css)![1]);
   });
 
+  it('Edition feeds and the OPML list are served with their types, feed caching, validators and compression', async () => {
+    for (const [p, type] of [
+      ['/zh/feed.xml', 'application/rss+xml; charset=utf-8'],
+      ['/en/atom.xml', 'application/atom+xml; charset=utf-8'],
+      ['/en/feed.json', 'application/feed+json; charset=utf-8'],
+    ] as const) {
+      const plain = await curl(p);
+      expect(plain.status, p).toBe(200);
+      expect(plain.headers.get('content-type'), p).toBe(type);
+      expect(plain.headers.get('cache-control'), p).toBe('public, max-age=600, must-revalidate');
+      expect(plain.headers.get('last-modified'), p).toBe(new Date('2024-04-20T09:00:00+08:00').toUTCString());
+      expect(plain.headers.get('etag'), p).toBe(etagOf(plain.body));
+      expect((await curl(p, ['-H', `If-None-Match: ${etagOf(plain.body)}`])).status, p).toBe(304);
+      const br = await curl(p, ['-H', 'Accept-Encoding: br', '--compressed']);
+      expect(br.headers.get('content-encoding'), p).toBe('br');
+      expect(br.body.equals(plain.body), p).toBe(true);
+    }
+    const opml = await curl('/feeds.opml');
+    expect(opml.headers.get('content-type')).toBe('text/x-opml; charset=utf-8');
+    expect(opml.headers.get('cache-control')).toBe('public, max-age=300, must-revalidate');
+  });
+
   it("Last-Modified of the feeds is the newest entry's date", async () => {
     for (const p of ['/feed.xml', '/atom.xml', '/feed.json']) {
       expect((await curl(p)).headers.get('last-modified')).toBe(new Date('2024-04-20T09:00:00+08:00').toUTCString());

@@ -12,6 +12,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'output folder (default: PUBLIC_DIR, i.e. public/)')
     .action(async (opts: { issues: string; out?: string }) => {
       const { buildAndWrite, describeEmailSize, emailSizeWarning } = await import('../../publish.ts');
+      const { describeHubReport } = await import('../../websub/notify.ts');
       const config = await ctx.config(opts);
       const now = ctx.now();
       const outDir = opts.out === undefined ? config.publicDir : path.resolve(ctx.cwd, opts.out);
@@ -30,5 +31,8 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       if (report.drafts.length > 0) ctx.out(`  drafts (never published): ${report.drafts.map((i) => i.id).join(', ')}`);
       const unmeasured = report.published.length - Math.min(report.published.length, config.feedLimit);
       if (unmeasured > 0) ctx.out(`  (email sizes shown for the ${config.feedLimit} newest published issues and scheduled ones; ${unmeasured} older not measured)`);
+      await report.oldOutputRemoved; // before the process exits, so no `.public.old-*` folder is left
+      const hub = await report.websub;
+      if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(l.msg);
     });
 }

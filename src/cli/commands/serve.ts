@@ -41,14 +41,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { issues: string; build: boolean }) =>
       ctx.withApp({ ...opts, service: true }, async (app) => {
         const { config } = app;
-        const [{ startServer }, { buildAndWrite }, { describeClientAddress }] = await Promise.all([
+        const [{ startServer }, { buildAndWrite }, { describeClientAddress }, { describeHubReport }] = await Promise.all([
           import('../../http/server.ts'),
           import('../../publish.ts'),
           import('../../http/trust-proxy.ts'),
+          import('../../websub/notify.ts'),
         ]);
         if (opts.build) {
           const report = await buildAndWrite(config, ctx.now());
           ctx.out(`built ${report.files} file(s) into ${report.outDir}: ${report.published.length} issue(s) published`);
+          const hub = await report.websub;
+          if (hub) for (const l of describeHubReport(hub)) (l.level === 'warn' ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(l.msg);
         }
         const secretFrom = config.secret ? 'SECRET' : path.join(config.dataDir, 'secret');
         await app.secret(); // generates (and warns) now, not on the first visitor's request
