@@ -4,6 +4,7 @@
  * reaches the templates as plain strings (Handlebars escapes it); abstracts as HTML escaped by
  * html-text.ts, the same as on issue pages.
  */
+import { englishTitleOf } from './email-view.ts';
 import type Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
 import type { Issue } from '../model.ts';
@@ -132,9 +133,9 @@ export function renderTagsPage(templates: SiteTemplates, site: SiteView, archive
   return page(templates, site, { title: `标签 Tags · ${site.title}`, description: site.description, canonicalUrl: urls.tags }, body);
 }
 
-/** An Edition's title for an Issue: the issue title, or for English one made from its week. */
+/** An Edition's title for an Issue: the issue title, or the English one the `en` email edition has too. */
 export function editionIssueTitle(issue: Issue, edition: Edition): string {
-  return edition === 'zh' ? issue.title : `Weekly AI papers, ${issue.week.start} to ${issue.week.end}`;
+  return edition === 'zh' ? issue.title : englishTitleOf(issue);
 }
 
 /** One line: how many papers and the first titles, in the Edition's language. */

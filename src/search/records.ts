@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Issue, Paper } from '../model.ts';
-import { paperAnchor } from '../render/site.ts';
+import { paperSlug } from '../archive/papers.ts';
 import { siteUrls } from '../site-urls.ts';
 
 export const SEARCH_LANGS = ['zh', 'en'] as const;
@@ -22,12 +22,9 @@ export interface SearchRecord {
   meta: { title: string; alt_title: string; issue: string; week: string };
 }
 
-/**
- * Where a search result for a paper leads: its block on its issue page. When paper pages exist
- * (`/papers/<id>/`), this is the one place to point results at them instead.
- */
-export function paperResultUrl(config: Pick<Config, 'siteUrl'>, issue: Issue, _paper: Paper, index: number): string {
-  return `${siteUrls(config).issue(issue.id)}#${paperAnchor(index)}`;
+/** Where a search result for a paper leads: its Paper page (`/papers/<slug>/`). */
+export function paperResultUrl(config: Pick<Config, 'siteUrl'>, issue: Issue, paper: Paper, index: number): string {
+  return siteUrls(config).paper(paperSlug(issue.id, index, paper));
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -37,12 +34,17 @@ export function searchRecords(issues: readonly Issue[], config: Pick<Config, 'si
   const records: SearchRecord[] = [];
   for (const lang of SEARCH_LANGS) {
     const other = lang === 'zh' ? 'en' : 'zh';
+    // A paper listed by several issues has one page, so one record: the newest listing's (issues come newest first).
+    const seen = new Set<string>();
     for (const issue of issues) {
       issue.papers.forEach((paper, i) => {
+        const url = paperResultUrl(config, issue, paper, i);
+        if (seen.has(url)) return;
+        seen.add(url);
         const text = [paper.title[lang] ?? '', paper.abstract[lang] ?? '', paper.tags.join(' ')].filter((s) => s !== '');
         records.push({
           lang,
-          url: paperResultUrl(config, issue, paper, i),
+          url,
           content: escapeHtml(text.join('\n')),
           meta: { title: paper.title[lang] ?? paper.title.en, alt_title: paper.title[other] ?? paper.title.en, issue: issue.title, week: issue.week.start },
         });

@@ -277,7 +277,7 @@ describe('Edition feeds and Tag feeds', () => {
     const enSeed = en!.contents[1]!;
     expect(enSeed).toContain('Pre-training Small Base LMs with Fewer Tokens');
     expect(enSeed).not.toContain('使用更少的 Token 对小型基础 LMs 进行预训练');
-    expect(en!.titles[1]).toBe('Weekly AI papers, 2024-04-15 to 2024-04-19');
+    expect(en!.titles[1]).toBe('Weekly AI Papers (240415–240419)'); // the en email edition's title too
     const zhSeed = zh!.contents[1]!;
     expect(zhSeed).toContain('使用更少的 Token 对小型基础 LMs 进行预训练');
     expect(zhSeed).not.toContain('Pre-training Small Base LMs with Fewer Tokens');

@@ -43,17 +43,17 @@ async function builtTree(files = [SEED_FILE, ADVERSARIAL_FILE]) {
 }
 
 describe('search records', () => {
-  it('one per paper and language, leading to the paper on its issue page, text escaped', async () => {
+  it('one per paper and language, leading to its Paper page, text escaped', async () => {
     const project = await tempProject([SEED_FILE, ADVERSARIAL_FILE]);
     const issues = publishedIssues(await loadValidIssues(path.join(project, 'issues')), LATER);
     const records = searchRecords(issues, { siteUrl: SITE_URL });
     expect(records.filter((r) => r.lang === 'zh')).toHaveLength(11);
     expect(records.filter((r) => r.lang === 'en')).toHaveLength(11);
     const coconut = records.find((r) => r.lang === 'zh' && r.meta.title === 'COCONut:现代化 COCO 分割')!;
-    expect(coconut.url).toBe(`${SITE_URL}issues/2024-04-15/#paper-2`);
+    expect(coconut.url).toBe(`${SITE_URL}papers/2024-04-15-2/`);
     expect(coconut.meta.alt_title).toBe('COCONut: Modernizing COCO Segmentation');
     expect(coconut.content).toContain('全景分割标注');
-    const hostile = records.find((r) => r.lang === 'en' && r.url === `${SITE_URL}issues/2024-05-06/#paper-1`)!;
+    const hostile = records.find((r) => r.lang === 'en' && r.url === `${SITE_URL}papers/2024-05-06-1/`)!;
     expect(hostile.content).toContain('&lt;script&gt;alert("t")&lt;/script&gt;');
     expect(hostile.content).not.toMatch(/<script/);
   });
@@ -76,7 +76,7 @@ describe('the search index in the build', () => {
     const zh = fragments('zh');
     expect(zh).toHaveLength(11);
     const coconut = zh.find((f) => f.meta.title === 'COCONut:现代化 COCO 分割');
-    expect(coconut.url).toBe(`${SITE_URL}issues/2024-04-15/#paper-2`);
+    expect(coconut.url).toBe(`${SITE_URL}papers/2024-04-15-2/`);
     // The extended build segments Chinese into words (zero-width spaces between them): 分割 is one.
     expect(coconut.content).toMatch(/\u200b分割\u200b/);
     const en = fragments('en');

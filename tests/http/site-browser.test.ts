@@ -23,7 +23,6 @@ import { freePort, TEST_SECRET } from './web-fixture.ts';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-output', 'site');
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SEED = '/issues/2024-04-15/';
-const ADVERSARIAL = '/issues/2024-05-06/';
 
 let browser: Browser;
 let serve: SudiProcess;
@@ -106,29 +105,29 @@ describe('search in Chromium', () => {
     const zh = await search(page, '分割');
     const coconut = zh.find((r) => r.title === 'COCONut:现代化 COCO 分割');
     expect(coconut, JSON.stringify(zh)).toBeDefined();
-    expect(coconut!.href).toBe(`${base}${SEED}#paper-2`);
+    expect(coconut!.href).toBe(`${base}/papers/2024-04-15-2/`);
     expect(coconut!.alt).toBe('COCONut: Modernizing COCO Segmentation');
     expect(await page.$$eval('#search-results mark', (ms) => ms.map((m) => m.textContent))).toContain('分割');
     await page.screenshot({ path: path.join(SHOTS, 'search-zh-1280-light.png'), fullPage: true });
 
     const en = await search(page, 'CLIP');
-    const clip = en.find((r) => r.href === `${base}${SEED}#paper-3`);
+    const clip = en.find((r) => r.href === `${base}/papers/2024-04-15-3/`);
     expect(clip, JSON.stringify(en)).toBeDefined();
     expect([clip!.title, clip!.alt]).toContain('Scaling (Down) CLIP: A Comprehensive Analysis of Data, Architecture, and Training Strategies');
     expect(clip!.excerpt).toContain('CLIP');
 
     // An English word found only in English text, and nothing for a word in neither.
-    expect((await search(page, 'Megalodon')).map((r) => r.href)).toContain(`${base}${SEED}#paper-5`);
+    expect((await search(page, 'Megalodon')).map((r) => r.href)).toContain(`${base}/papers/2024-04-15-5/`);
     expect(await search(page, 'qwxzvbnm')).toEqual([]);
     expect(await page.textContent('#search-results .search-status')).toContain('Nothing found');
 
-    // Every result leads to a page the server has; following one lands on the paper.
+    // Every result leads to a page the server has; following one lands on the paper's page.
     for (const r of [...zh, ...en]) expect((await fetch(r.href)).status, r.href).toBe(200);
     await search(page, '分割');
-    await Promise.all([page.waitForURL(`${base}${SEED}#paper-2`), page.click(`#search-results a[href="${base}${SEED}#paper-2"]`)]);
-    expect(await page.textContent('#paper-2 .title-zh')).toBe('COCONut:现代化 COCO 分割');
+    await Promise.all([page.waitForURL(`${base}/papers/2024-04-15-2/`), page.click(`#search-results a[href="${base}/papers/2024-04-15-2/"]`)]);
+    expect(await page.textContent('.title-zh')).toBe('COCONut:现代化 COCO 分割');
 
-    // The box is on the issue page too, and works there.
+    // The box is on the paper page too, and works there.
     expect((await search(page, 'CLIP')).length).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await context.close();
@@ -140,7 +139,7 @@ describe('search in Chromium', () => {
     await page.goto(`${base}/`);
     await page.waitForSelector('#search-input', { state: 'visible' });
     const found = await search(page, 'alert');
-    const hostile = found.find((r) => r.href === `${base}${ADVERSARIAL}#paper-1`);
+    const hostile = found.find((r) => r.href === `${base}/papers/2024-05-06-1/`);
     expect(hostile, JSON.stringify(found)).toBeDefined();
     expect(hostile!.title).toContain('<script>alert("t")</script>');
     expect(hostile!.excerpt).toContain('<script>');
