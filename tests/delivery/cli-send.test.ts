@@ -99,6 +99,17 @@ describe('sudi send', () => {
     expect(parsed.html).toBeTruthy();
     expect(await (await project.app().store()).listSends()).toEqual([]);
     expect((await run(['send', 'latest', '--to', 'not-an-address'])).code).toBe(2);
+
+    // --lang picks the edition: the en copy is the English edition, with no Chinese anywhere in it.
+    const en = await run(['send', '2024-04-22', '--to', 'editor@example.org', '--lang', 'en']);
+    expect(en.code, en.stderr).toBe(0);
+    expect(en.stdout).toContain('test copy of 2024-04-22 (en) sent to editor@example.org');
+    const english = await simpleParser(smtp.messages[1]!.raw);
+    expect(`${english.subject ?? ''}${english.text ?? ''}`).not.toMatch(/\p{Script=Han}/u);
+    const bad = await run(['send', '2024-04-22', '--to', 'editor@example.org', '--lang', 'fr']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--lang fr is not a language edition \(expected zh, en or both\)/);
+    expect(smtp.messages).toHaveLength(2);
   });
 
   it('sends, reports, and a rerun says it is already sent; status shows the ledger', async () => {

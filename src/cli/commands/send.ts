@@ -20,9 +20,10 @@ export function registerSend(program: Command, ctx: CliContext): void {
     .description('send an issue to every confirmed subscriber, or resume its send; Ctrl-C stops claiming and lets messages in flight finish')
     .option('--dry-run', 'send nothing: print recipients by language, subject, message size and problems found')
     .option('--to <address>', 'send one test copy to this address (drafts too) without touching the ledger')
+    .option('--lang <edition>', 'with --to: the language edition of the test copy: zh, en or both', 'both')
     .option('--no-wait', 'only create the send; the scheduler (sudi serve, sudi run-due) or a sudi worker delivers it')
     .option('--retry-wait <seconds>', `wait at most this long in all for retries, a paused send or the SMTP relay to come back; then exit ${EXIT_NOT_FINISHED} with what is left`, '900')
-    .action(async (ref: string, opts: { issues: string; dryRun?: boolean; to?: string; wait: boolean; retryWait: string }) => {
+    .action(async (ref: string, opts: { issues: string; dryRun?: boolean; to?: string; lang: string; wait: boolean; retryWait: string }) => {
       const retryWait = Number(opts.retryWait);
       if (!Number.isFinite(retryWait) || retryWait < 0) {
         throw new SudiError('E_USAGE', `--retry-wait ${opts.retryWait} is not a number of seconds (e.g. --retry-wait 900, or 0 to stop once nothing is due)`);
@@ -35,7 +36,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
           for (const line of describeDryRun(await dryRunManifest(app, issue))) ctx.out(line);
           return;
         }
-        if (opts.to !== undefined) return sendTestCopy(ctx, app, issue, opts.to);
+        if (opts.to !== undefined) return sendTestCopy(ctx, app, issue, opts.to, opts.lang);
         if (issue.status !== 'ready') {
           throw new SudiError('E_USAGE', `issue ${issue.id} is a draft (${issue.source}: status: draft); set status: ready to send it (or send yourself a test copy with --to ADDRESS)`);
         }
@@ -140,13 +141,16 @@ async function progressBar(ctx: CliContext): Promise<{ update: (p: DeliveryProgr
   };
 }
 
+const LANGS: readonly Lang[] = ['zh', 'en', 'both'];
+
 /** One copy to one address, outside the ledger: to look at the real thing in a real mail client. */
-async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: string): Promise<void> {
+async function sendTestCopy(ctx: CliContext, app: App, issue: Issue, address: string, edition: string): Promise<void> {
   if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
     throw new SudiError('E_USAGE', `--to ${address} is not an email address (expected e.g. --to you@example.org)`);
   }
+  if (!(LANGS as readonly string[]).includes(edition)) throw new SudiError('E_USAGE', `--lang ${edition} is not a language edition (expected zh, en or both)`);
+  const lang = edition as Lang;
   const { parseMailFrom } = await import('../../delivery/message.ts');
-  const lang: Lang = 'both';
   const factory = await (await app.issueMessages()).factory(issue.id, lang);
   const domain = parseMailFrom(app.config.mailFrom).address.split('@')[1];
   // Subscriber id 0 exists for nobody: the unsubscribe link in a test copy unsubscribes no one.
