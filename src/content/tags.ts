@@ -3,6 +3,10 @@
  * what `/tags/<slug>/` is named by) mapped to its Chinese and English names:
  *
  *   segmentation: { zh: 分割, en: Segmentation }
+ *   3d-vision: { zh: 三维视觉, en: 3D vision, match: [NeRF, Gaussian splatting] }
+ *
+ * `match:` (optional) lists further Hugging Face keywords and arXiv categories `sudi fetch`
+ * suggests the tag for, beside its slug and names (sources/suggest-tags.ts).
  *
  * With the file present, every tag an issue uses must be in it (`sudi check` refuses any other and
  * suggests the nearest by edit distance). Without the file, any tag is allowed, as before the
@@ -12,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { SudiError } from '../errors.ts';
 import { findXmlIllegal } from '../xml-chars.ts';
 
@@ -26,11 +30,16 @@ export interface TagNames {
   en: string;
 }
 
+export interface TagEntry extends TagNames {
+  /** Further keywords and arXiv categories the tag is suggested for (its `match:`; empty without one). */
+  match: readonly string[];
+}
+
 export interface TagVocabulary {
   /** Where it was read from, for messages. */
   file: string;
-  /** slug → names, in the file's order. */
-  tags: ReadonlyMap<string, TagNames>;
+  /** slug → names and match list, in the file's order. */
+  tags: ReadonlyMap<string, TagEntry>;
 }
 
 export interface TagProblem {
@@ -49,7 +58,7 @@ export function parseTagVocabulary(file: string, text: string): { vocabulary: Ta
     message: `YAML syntax: ${e.message.split('\n')[0]} (expected valid YAML)`,
   }));
   if (problems.length > 0) return { problems };
-  const tags = new Map<string, TagNames>();
+  const tags = new Map<string, TagEntry>();
   const root = doc.contents;
   if (root === null) return { vocabulary: { file, tags } };
   if (!isMap(root)) return { problems: [{ line: 1, path: '', message: 'is not a mapping (expected lines like `segmentation: { zh: 分割, en: Segmentation }`)' }] };
@@ -64,18 +73,44 @@ export function parseTagVocabulary(file: string, text: string): { vocabulary: Ta
     const value: unknown = isMap(pair.value) ? pair.value.toJSON() : undefined;
     const names = value as Partial<Record<string, unknown>> | undefined;
     const bad = (k: string) => typeof names?.[k] !== 'string' || (names[k]).trim() === '' || findXmlIllegal(names[k]) !== null;
-    const extra = names ? Object.keys(names).filter((k) => k !== 'zh' && k !== 'en') : [];
+    const extra = names ? Object.keys(names).filter((k) => k !== 'zh' && k !== 'en' && k !== 'match') : [];
     if (!names || bad('zh') || bad('en') || extra.length > 0) {
       problems.push({
         line,
         path: slug,
-        message: `${extra.length > 0 ? `has unknown field(s) ${extra.join(', ')}` : 'needs a Chinese and an English name'} (expected { zh: 分割, en: Segmentation }, both non-empty text)`,
+        message:
+          extra.length > 0
+            ? `has unknown field(s) ${extra.join(', ')} (expected zh, en and optionally match, e.g. { zh: 分割, en: Segmentation, match: [cs.CV] })`
+            : 'needs a Chinese and an English name (expected { zh: 分割, en: Segmentation }, both non-empty text)',
       });
       continue;
     }
-    tags.set(slug, { zh: (names.zh as string).trim(), en: (names.en as string).trim() });
+    const match = matchList(names.match);
+    if (match === null) {
+      const node = (pair.value as YAMLMap).get('match', true) as { range?: [number, number, number] } | undefined;
+      problems.push({
+        line: node?.range ? lineCounter.linePos(node.range[0]).line : line,
+        path: `${slug}.match`,
+        message: 'is not a list of keywords (expected e.g. match: [cs.CV, panoptic segmentation]: each a text with a letter or digit)',
+      });
+      continue;
+    }
+    tags.set(slug, { zh: (names.zh as string).trim(), en: (names.en as string).trim(), match });
   }
   return problems.length > 0 ? { problems } : { vocabulary: { file, tags } };
+}
+
+/** A `match:` value → its entries (trimmed, each once), [] when absent, null when it is not a list of texts. */
+function matchList(v: unknown): string[] | null {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) return null;
+  const out: string[] = [];
+  for (const item of v) {
+    // A number (match: [2024]) is refused rather than guessed at: keywords and categories are text.
+    if (typeof item !== 'string' || !/[\p{L}\p{N}]/u.test(item) || findXmlIllegal(item) !== null) return null;
+    if (!out.includes(item.trim())) out.push(item.trim());
+  }
+  return out;
 }
 
 /**
@@ -133,5 +168,6 @@ export function tagSlug(tag: string): string {
 
 /** The names a tag is shown by: the vocabulary's, or the tag itself in both languages. */
 export function tagNames(vocabulary: TagVocabulary | null, tag: string): TagNames {
-  return vocabulary?.tags.get(tag) ?? { zh: tag, en: tag };
+  const entry = vocabulary?.tags.get(tag);
+  return entry ? { zh: entry.zh, en: entry.en } : { zh: tag, en: tag };
 }

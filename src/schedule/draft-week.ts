@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { loadTagVocabulary } from '../content/tags.ts';
 import { isoWeekOf } from '../content/week.ts';
 import { writeIssueFile } from '../content/write-issue-file.ts';
 import { composeMessage } from '../delivery/compose.ts';
@@ -51,7 +52,9 @@ export async function assembleWeekDraft(deps: DraftDeps): Promise<DraftReport> {
   if (await exists(file)) return { outcome: 'exists', week, file };
 
   const cut = { minUpvotes: settings.minUpvotes, top: settings.maxPapers };
-  const hf = await papersFromHf(deps.sources, { week }, cut, config.tz);
+  // Suggested tags are the vocabulary's, so the draft passes `check`; a broken tags.yml fails the tick before any request.
+  const vocabulary = await loadTagVocabulary(config.issuesDir);
+  const hf = await papersFromHf(deps.sources, { week }, cut, config.tz, vocabulary);
   if (hf.papers.length === 0) return { outcome: 'no papers', week, file, listed: hf.all };
 
   let data = mergePapers(newWeekIssue(monday, config.tz), hf.papers).data;
@@ -67,7 +70,16 @@ export async function assembleWeekDraft(deps: DraftDeps): Promise<DraftReport> {
   const needs = needsPerson(data);
   let mailedTo: string | null = null;
   if (config.editorEmail) {
-    const mail = draftMail(config, { id: monday, week, file, title: data.title, papers: data.papers, needs, cut: describeCut(cut) });
+    const mail = draftMail(config, {
+      id: monday,
+      week,
+      file,
+      title: data.title,
+      papers: data.papers,
+      needs,
+      cut: describeCut(cut),
+      unmatched: vocabulary ? { file: vocabulary.file, papers: hf.unmatched } : null,
+    });
     const msg = await composeMessage({
       from: config.mailFrom,
       to: config.editorEmail,
@@ -96,8 +108,21 @@ async function exists(file: string): Promise<boolean> {
 /** The editor's mail (plain text): where the draft is, how to look at it, what only a person can do. Pure. */
 export function draftMail(
   config: Pick<Config, 'siteUrl'>,
-  d: { id: string; week: string; file: string; title: string; papers: readonly PaperData[]; needs: readonly string[]; cut: string },
+  d: {
+    id: string;
+    week: string;
+    file: string;
+    title: string;
+    papers: readonly PaperData[];
+    needs: readonly string[];
+    cut: string;
+    /** Keywords no tag of the vocabulary matched, per paper; null without a vocabulary. */
+    unmatched?: { file: string; papers: readonly { paper: string; keywords: readonly string[] }[] } | null;
+  },
 ): { subject: string; text: string } {
+  const unmatched = d.unmatched?.papers.length
+    ? [`Suggested tags not in ${d.unmatched.file} (add those worth a tag there, as a tag or in a tag's match: list):`, ...d.unmatched.papers.map((u) => `- ${u.paper}: ${u.keywords.join(', ')}`), '']
+    : [];
   const lines = [
     `Sudi assembled the draft of ${d.title} from Hugging Face's papers of ${d.week} (${d.cut}): ${d.papers.length} paper(s).`,
     '',
@@ -113,6 +138,7 @@ export function draftMail(
     'Papers:',
     ...d.papers.map((p, i) => `${i + 1}. ${p.title.en}${p.popularity ? ` (${p.popularity.upvotes} upvotes)` : ''}\n   ${p.links?.abs ?? p.links?.hf ?? ''}`),
     '',
+    ...unmatched,
   ];
   return { subject: `Draft to review: ${d.title}`, text: lines.join('\n') };
 }

@@ -10,9 +10,6 @@ import type { HfPaper } from './hugging-face.ts';
 
 export type PaperData = IssueData['papers'][number];
 
-/** How many of Hugging Face's keywords become suggested tags. */
-const SUGGESTED_TAGS = 5;
-
 /** `keepVersion`: the editor asked for that version; a bare id means the latest, stored without one. */
 export function paperFromArxiv(e: ArxivEntry, keepVersion: number | null): PaperData {
   const id = keepVersion === null ? e.id : `${e.id}v${keepVersion}`;
@@ -31,7 +28,10 @@ export function paperFromArxiv(e: ArxivEntry, keepVersion: number | null): Paper
   };
 }
 
-/** `readAt`: the day the upvotes were read (YYYY-MM-DD), kept beside them. */
+/**
+ * `readAt`: the day the upvotes were read (YYYY-MM-DD), kept beside them. No tags: its keywords
+ * become tags only through suggestTags, once arXiv's categories are known too.
+ */
 export function paperFromHf(p: HfPaper, readAt: string): PaperData {
   const links: Record<string, string> = {};
   const link = (name: string, url: string | null) => {
@@ -41,7 +41,6 @@ export function paperFromHf(p: HfPaper, readAt: string): PaperData {
   link('code', p.githubRepo);
   link('project', p.projectPage);
   link('hf', `https://huggingface.co/papers/${p.id}`);
-  const tags = [...new Map(p.keywords.map((k) => [k.trim().toLowerCase(), k.trim()])).values()].filter(Boolean).slice(0, SUGGESTED_TAGS);
   return {
     id: `arxiv:${p.id}`,
     title: { en: p.title.replace(/\s+/g, ' ').trim(), zh: '' },
@@ -49,7 +48,6 @@ export function paperFromHf(p: HfPaper, readAt: string): PaperData {
     ...(p.authors.length > 0 ? { authors: p.authors } : {}),
     links,
     popularity: { upvotes: p.upvotes, ...(p.githubStars === null ? {} : { github_stars: p.githubStars }), read_at: readAt },
-    ...(tags.length > 0 ? { tags } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { loadTagVocabulary } from '../content/tags.ts';
 import { mondayOfIsoWeek } from '../content/week.ts';
 import { weekStartProblem } from '../content/new-issue.ts';
 import { writeIssueFile } from '../content/write-issue-file.ts';
@@ -115,16 +116,18 @@ export async function runFetch(
   const { config, sources } = deps;
   // Read (and validate) the target first: a broken or ready file costs no request.
   const f = await openIssueFile(req.file, req.kind === 'enrich' ? null : req.monday, config.tz, { allowReady: req.kind === 'enrich' });
+  // The vocabulary `check` will hold the file to: the one beside it. A broken one costs no request either.
+  const vocabulary = await loadTagVocabulary(path.dirname(req.file));
   let got: Assembled;
-  if (req.kind === 'arxiv') got = await papersFromArxiv(sources, req.refs);
+  if (req.kind === 'arxiv') got = await papersFromArxiv(sources, req.refs, vocabulary);
   else if (req.kind === 'hf') {
-    const hf = await papersFromHf(sources, req.period, req.cut, config.tz);
+    const hf = await papersFromHf(sources, req.period, req.cut, config.tz, vocabulary);
     if (hf.papers.length === 0 && !f.exists) {
       const period = 'date' in req.period ? req.period.date : req.period.week;
       throw new SudiError('E_NOT_FOUND', `Hugging Face lists ${hf.all} paper(s) for ${period} and none is left after the cut (${describeCut(req.cut)}); nothing was written (try a lower --min-upvotes or --top N)`);
     }
     got = hf;
-  } else got = await enrichPapers(sources, f.data.papers);
+  } else got = await enrichPapers(sources, f.data.papers, vocabulary);
   if (got.problems.length > 0) {
     throw new SudiError('E_USAGE', `${got.problems.length} of the ids could not be fetched; nothing was written to ${req.file}`, { problems: got.problems });
   }

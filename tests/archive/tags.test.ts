@@ -91,9 +91,47 @@ describe('sudi check with a Tag vocabulary', () => {
     expect(r.stderr).toContain(`${file}:3: segmentation: needs a Chinese and an English name (expected { zh: 分割, en: Segmentation }, both non-empty text)`);
     expect(r.stderr).toContain(`${file}:4: vision: has unknown field(s) fr`);
   });
+
+  it('a match: that is not a list of keywords is reported at its line; a valid one passes check', async () => {
+    const broken = [
+      'llm: { zh: 大语言模型, en: Large language models, match: [cs.CL, LLMs] }',
+      'segmentation:',
+      '  zh: 分割',
+      '  en: Segmentation',
+      '  match: cs.CV',
+      'dataset: { zh: 数据集, en: Datasets, match: [benchmark, 2024] }',
+      'alignment: { zh: 对齐, en: Alignment, match: [DPO, "--"] }',
+      '',
+    ].join('\n');
+    await write({ 'tags.yml': broken, '2024-04-15.md': issue('[llm]') });
+    const r = await runCliCaptured(['check', '--issues', dir]);
+    expect(r.code).toBe(2);
+    const file = path.join(dir, 'tags.yml');
+    const expected = '(expected e.g. match: [cs.CV, panoptic segmentation]: each a text with a letter or digit)';
+    expect(r.stderr).toContain(`${file}:5: segmentation.match: is not a list of keywords ${expected}`);
+    expect(r.stderr).toContain(`${file}:6: dataset.match: is not a list of keywords`);
+    expect(r.stderr).toContain(`${file}:7: alignment.match: is not a list of keywords`);
+    expect(r.stderr).not.toContain('llm');
+
+    await write({ 'tags.yml': `${broken.split('\n')[0]}\nsegmentation: { zh: 分割, en: Segmentation, match: [] }\n`, '2024-04-15.md': issue('[segmentation]') });
+    const ok = await runCliCaptured(['check', '--issues', dir]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
 });
 
 describe('tag helpers', () => {
+  it('parses match: lists (trimmed, each once); a file without them is read as before, with empty lists', () => {
+    const r = parseTagVocabulary('tags.yml', `${VOCABULARY}3d-vision: { zh: 三维视觉, en: 3D vision, match: [" NeRF ", NeRF, cs.GR] }\n`);
+    if (!('vocabulary' in r)) throw new Error(JSON.stringify(r.problems));
+    expect([...r.vocabulary.tags]).toEqual([
+      ['llm', { zh: '大语言模型', en: 'Large language models', match: [] }],
+      ['segmentation', { zh: '分割', en: 'Segmentation', match: [] }],
+      ['long-context', { zh: '长上下文', en: 'Long context', match: [] }],
+      ['3d-vision', { zh: '三维视觉', en: '3D vision', match: ['NeRF', 'cs.GR'] }],
+    ]);
+  });
+
   it('nearestTag only suggests what is close enough to be a slip', () => {
     const r = parseTagVocabulary('tags.yml', VOCABULARY);
     if (!('vocabulary' in r)) throw new Error('vocabulary expected');

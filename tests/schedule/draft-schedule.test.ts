@@ -14,7 +14,7 @@ import { parseIssue } from '../../src/content/parse-issue.ts';
 import { startDraftHook } from '../../src/cli/commands/serve.ts';
 import { startDraftScheduler } from '../../src/schedule/draft-schedule.ts';
 import type { TranslateIssue } from '../../src/sources/week-issue.ts';
-import { tempDir } from '../helpers/run-cli.ts';
+import { runCliCaptured, tempDir } from '../helpers/run-cli.ts';
 import { fakeCron } from '../helpers/fake-cron.ts';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.ts';
 import { startSourceServer, type SourceServer } from '../helpers/source-server.ts';
@@ -125,6 +125,41 @@ describe('DRAFT_SCHEDULE', () => {
     expect(issue.papers.every((p) => p.title.zh === 'TODO 中文标题')).toBe(true);
     const mail = await simpleParser(smtp.accepted()[0]!.raw);
     expect(mail.text).toContain('"Megalodon: Efficient LLM Pretraining and Inference with Unlimited Context Length": the Chinese title; the Chinese abstract');
+    await s.stop();
+  });
+
+  it('with issues/tags.yml the draft carries only vocabulary tags and passes check; the mail lists the keywords no tag matched', async () => {
+    await mkdir(path.join(dir, 'issues'));
+    const vocabulary = path.join(dir, 'issues', 'tags.yml');
+    await writeFile(
+      vocabulary,
+      'llm: { zh: 大语言模型, en: Large language models, match: [cs.CL] }\nalignment: { zh: 对齐, en: Alignment, match: [DPO, RLHF] }\n' +
+        'long-context: { zh: 长上下文, en: Long context }\ngeneration: { zh: 生成, en: Generation, match: [diffusion, video diffusion] }\n',
+    );
+    const c = fakeCron();
+    const s = startDraftScheduler(app({ DRAFT_PAPERS: '5' }), { log: (l) => logs.push(l), cron: c })!;
+    await c.fire();
+    const issue = parseIssue(file(), await readFile(file(), 'utf8'));
+    expect(issue.papers.map((p) => [p.id, p.tags])).toEqual([
+      ['arxiv:2404.10667', ['generation']],
+      ['arxiv:2404.09656', ['alignment', 'llm']],
+      ['arxiv:2404.09173', ['long-context', 'llm']],
+      ['arxiv:2404.08801', ['long-context', 'llm']],
+      ['arxiv:2404.11614', ['generation']],
+    ]);
+    const check = await runCliCaptured(['check'], { cwd: dir });
+    expect(check.stderr).not.toMatch(/tag vocabulary/);
+    expect(check.code).toBe(0);
+
+    const mail = await simpleParser(smtp.accepted()[0]!.raw);
+    expect(mail.text).toContain(
+      `Suggested tags not in ${vocabulary} (add those worth a tag there, as a tag or in a tag's match: list):\n` +
+        '- arxiv:2404.10667: talking faces, audio-driven, face latent space\n' +
+        '- arxiv:2404.09656: TR-DPO, reference policy, Trust Region\n' +
+        '- arxiv:2404.09173: Feedback Attention Memory, working memory\n' +
+        '- arxiv:2404.08801: Megalodon, CEMA, pretraining\n' +
+        '- arxiv:2404.11614: text animation, vector graphics\n',
+    );
     await s.stop();
   });
 

@@ -272,3 +272,98 @@ describe('sudi fetch --enrich', () => {
     expect(src.requests).toHaveLength(0);
   });
 });
+
+describe('sudi fetch with a Tag vocabulary (issues/tags.yml)', () => {
+  const VOCABULARY = [
+    'llm: { zh: 大语言模型, en: Large language models, match: [cs.CL] }',
+    'pre-training: { zh: 预训练, en: Pre-training }',
+    'long-context: { zh: 长上下文, en: Long context }',
+    'alignment: { zh: 对齐, en: Alignment, match: [DPO, RLHF] }',
+    '3d-vision: { zh: 三维视觉, en: 3D vision, match: [NeRF] }',
+    'efficiency: { zh: 高效模型, en: Efficient models }',
+    '',
+  ].join('\n');
+  const vocabularyFile = () => path.join(dir, 'issues', 'tags.yml');
+  const withVocabulary = async (text = VOCABULARY) => {
+    await mkdir(path.join(dir, 'issues'), { recursive: true });
+    await writeFile(vocabularyFile(), text);
+  };
+
+  it('--hf-date writes only vocabulary tags (from keywords and categories), reports the other keywords per paper, and check passes', async () => {
+    await withVocabulary();
+    const r = await fetchCli(['--hf-date', '2024-04-15']);
+    expect(r.code).toBe(0);
+    const file = path.join(dir, 'issues', '2024-04-15.md');
+    const issue = await readIssue(file);
+    expect(issue.papers.map((p) => [p.id, p.tags])).toEqual([
+      ['arxiv:2404.09656', ['alignment', 'llm']], // DPO, RLHF, alignment; cs.CL
+      ['arxiv:2404.08801', ['long-context', 'pre-training', 'llm']], // "long context", "pretraining"; cs.CL
+      ['arxiv:2404.09833', ['3d-vision']], // NeRF
+    ]);
+    const v = vocabularyFile();
+    expect(r.stderr).toContain(`sudi: arxiv:2404.09656: suggested, not in ${v}: TR-DPO, reference policy, Trust Region\n`);
+    expect(r.stderr).toContain(`sudi: arxiv:2404.08801: suggested, not in ${v}: Megalodon, CEMA\n`);
+    expect(r.stderr).toContain(`sudi: arxiv:2404.09833: suggested, not in ${v}: game engine, physics\n`);
+
+    const check = await runCliCaptured(['check'], { cwd: dir });
+    expect(check.stderr).not.toMatch(/tag vocabulary/);
+    expect(check.code).toBe(0);
+  });
+
+  it("the editor's tags stay as written; only a paper without tags gains suggested ones", async () => {
+    await withVocabulary();
+    const file = path.join(dir, 'issues', '2024-04-15.md');
+    await writeFile(
+      file,
+      `---\ntitle: "t"\nweek: { start: 2024-04-15, end: 2024-04-19 }\npublish_at: 2024-04-20T09:00:00+08:00\nstatus: draft\npapers:\n` +
+        `  - id: arxiv:2404.08801\n    title: { en: "Megalodon", zh: "巨齿鲨" }\n    abstract: { zh: "摘要" }\n    tags: [efficiency]\n` +
+        '---\n',
+    );
+    const r = await fetchCli(['--hf-date', '2024-04-15']);
+    expect(r.code).toBe(0);
+    const issue = await readIssue(file);
+    expect(issue.papers.map((p) => [p.id, p.tags])).toEqual([
+      ['arxiv:2404.08801', ['efficiency']],
+      ['arxiv:2404.09656', ['alignment', 'llm']],
+      ['arxiv:2404.09833', ['3d-vision']],
+    ]);
+    expect((await runCliCaptured(['check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('--arxiv suggests tags from the categories; --enrich gives them to the papers it completes', async () => {
+    await withVocabulary();
+    const r = await fetchCli(['--arxiv', '2404.08634,2404.08197']);
+    expect(r.code).toBe(0);
+    const issue = await readIssue(path.join(dir, 'issues', '2024-04-15.md'));
+    expect(issue.papers.map((p) => [p.id, p.tags])).toEqual([
+      ['arxiv:2404.08634', ['llm']], // cs.CL
+      ['arxiv:2404.08197', []], // cs.CV, cs.LG: no tag matches
+    ]);
+    expect(r.stderr).not.toMatch(/suggested, not in/); // categories that match nothing are not reported
+
+    // The seed week (ready, no tags) in place of that draft.
+    await copyFile(SEED, path.join(dir, 'issues', '2024-04-15.md'));
+    const enrich = await fetchCli(['--enrich', 'issues/2024-04-15.md']);
+    expect(enrich.code).toBe(0);
+    const after = await readIssue(path.join(dir, 'issues', '2024-04-15.md'));
+    // The seed's papers with cs.CL among their categories: Inheritune, TR-DPO, Megalodon, TransformerFAM, AlphaLLM.
+    expect(after.papers.filter((p) => p.tags.length > 0).map((p) => [p.id, p.tags])).toEqual([
+      ['arxiv:2404.08634', ['llm']],
+      ['arxiv:2404.09656', ['llm']],
+      ['arxiv:2404.08801', ['llm']],
+      ['arxiv:2404.09173', ['llm']],
+      ['arxiv:2404.12253', ['llm']],
+    ]);
+    expect(enrich.stderr).toMatch(/papers\.0 "Pre-training Small Base LMs with Fewer Tokens": found arxiv:2404\.08634: filled .*links\.pdf, tags\n/);
+    expect((await runCliCaptured(['check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('a broken tags.yml is exit 2 naming its line, before any request; nothing is written', async () => {
+    await withVocabulary(`${VOCABULARY}generation: { zh: 生成, en: Generation, match: diffusion }\n`);
+    const r = await fetchCli(['--hf-date', '2024-04-15']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${vocabularyFile()}:7: generation.match: is not a list of keywords`);
+    expect(src.requests).toHaveLength(0);
+    expect(await readdir(path.join(dir, 'issues'))).toEqual(['tags.yml']);
+  });
+});
