@@ -1,12 +1,13 @@
 /**
  * Reads issue files from disk (the I/O edge of content/). Parsing stays in parse-issue.ts.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SudiError } from '../errors.ts';
 import type { Issue } from '../model.ts';
 import type { Glossary } from './glossary.ts';
-import { formatProblem, formatWarning, validateIssue } from './parse-issue.ts';
+import { formatProblem, formatWarning, validateIssue, type ValidationResult } from './parse-issue.ts';
 import { loadTagVocabulary, type TagVocabulary } from './tags.ts';
 
 export interface LoadResult {
@@ -49,13 +50,48 @@ export async function loadIssues(dir: string, options: { glossary?: Glossary } =
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
-    const r = validateIssue(file, await readFile(file, 'utf8'), { ...options, tags });
+    const text = await readFile(file, 'utf8');
+    const r = options.glossary ? validateIssue(file, text, { ...options, tags }) : validatedBefore(file, text, tags);
     warnings.push(...(r.warnings ?? []).map((p) => formatWarning(file, p)));
     if ('issue' in r) issues.push(r.issue);
     else problems.push(...r.problems.map((p) => formatProblem(file, p)));
   }
   issues.sort((a, b) => a.id.localeCompare(b.id));
   return { issues, problems, warnings, files, tags };
+}
+
+/**
+ * Validation results by file, text and Tag vocabulary. `sudi serve` rebuilds the whole archive on
+ * every scheduler tick and trigger, and parsing and validating hundreds of unchanged issue files
+ * was a third of a warm build (BENCHMARKS.md: Build); validation is a pure function of these three,
+ * so an unchanged file is validated once per process. Results are frozen: every build shares them.
+ */
+const validated = new Map<string, ValidationResult>();
+const VALIDATED_MAX = 5000;
+
+function validatedBefore(file: string, text: string, tags: TagVocabulary | null): ValidationResult {
+  const key = createHash('sha256')
+    .update(file)
+    .update('\0')
+    .update(text)
+    .update('\0')
+    .update(tags ? JSON.stringify([tags.file, [...tags.tags]]) : '')
+    .digest('base64');
+  let r = validated.get(key);
+  if (!r) {
+    r = deepFreeze(validateIssue(file, text, { tags }));
+    if (validated.size >= VALIDATED_MAX) validated.clear();
+    validated.set(key, r);
+  }
+  return r;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** Like loadIssues, but any problem stops everything: nothing is published from a bad set. */
