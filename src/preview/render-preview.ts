@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { parseIssue } from '../content/parse-issue.ts';
 import { SudiError } from '../errors.ts';
-import type { Issue } from '../model.ts';
+import type { Issue, Lang } from '../model.ts';
 import { emailSizes, personalize, renderEmail, type EmailSizes } from '../render/email.ts';
 import { forgetTemplates } from '../render/templates.ts';
 import { issueView, renderIssuePage, siteView } from '../render/site.ts';
@@ -25,8 +25,9 @@ export interface RenderedPreview {
 /**
  * `webSiteUrl`: the base the web page's links use. The preview server passes its own URL so the
  * page's stylesheet loads from it; `--out` keeps SITE_URL so the file is what the site will hold.
+ * `lang`: the language edition of the email (the web page is bilingual).
  */
-export async function renderPreview(file: string, config: Config, now: Date, webSiteUrl = config.siteUrl): Promise<RenderedPreview> {
+export async function renderPreview(file: string, config: Config, now: Date, webSiteUrl = config.siteUrl, lang: Lang = 'both'): Promise<RenderedPreview> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -39,7 +40,7 @@ export async function renderPreview(file: string, config: Config, now: Date, web
   const issue = parseIssue(file, text);
 
   forgetTemplates(config.templatesDir); // an edited template must show on the next render
-  const rendered = await renderEmail(issue, { config, now, lang: 'both' });
+  const rendered = await renderEmail(issue, { config, now, lang });
   const home = siteUrls(config).home;
   const email = personalize(rendered, { unsubscribeUrl: `${home}unsubscribe/PREVIEW`, preferencesUrl: `${home}preferences/PREVIEW`, recipient: 'reader@example.org' });
 

@@ -52,6 +52,20 @@ describe('sudi preview --out', () => {
     expect(serving.stdout).not.toContain('preview:');
     expect((await runCliCaptured(['preview', 'latest!', '--out', out], { cwd: project, env })).code).toBe(2);
   });
+
+  it('--lang shows one language edition of the email: en has no Chinese text', async () => {
+    const { project } = await draftProject();
+    const out = path.join(await tempDir(), 'pv-en');
+    const r = await runCliCaptured(['preview', 'issues/2024-04-15.md', '--out', out, '--lang', 'en'], { cwd: project, env, now: NOW });
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(path.join(out, 'email.txt'), 'utf8');
+    expect(text).toContain('Weekly AI Papers (240415–240419)');
+    expect(text).not.toMatch(/\p{Script=Han}/u);
+    expect(await readFile(path.join(out, 'email.html'), 'utf8')).toMatch(/<html[^>]* lang="en"/);
+    const bad = await runCliCaptured(['preview', 'issues/2024-04-15.md', '--out', out, '--lang', 'de'], { cwd: project, env, now: NOW });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--lang de is not a language edition \(expected zh, en or both\)/);
+  });
 });
 
 /** Reads an SSE stream until `event: reload` arrives. */

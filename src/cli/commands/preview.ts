@@ -3,6 +3,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
+import type { Lang } from '../../model.ts';
 import { isSudiError, SudiError } from '../../errors.ts';
 import type { RenderedPreview } from '../../preview/render-preview.ts';
 import type { PreviewState } from '../../preview/server.ts';
@@ -36,7 +37,10 @@ export function registerPreview(program: Command, ctx: CliContext): void {
     .description('serve an issue\'s email (HTML and text) and web page on 127.0.0.1, reloading on every change; --out writes the files instead')
     .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_PORT))
     .option('--out <dir>', 'write email.html, email.txt and web.html to DIR and exit')
-    .action(async (ref: string, opts: { issues: string; port: string; out?: string }) => {
+    .option('--lang <edition>', 'the language edition of the email: zh, en or both', 'both')
+    .action(async (ref: string, opts: { issues: string; port: string; out?: string; lang: string }) => {
+      if (!['zh', 'en', 'both'].includes(opts.lang)) throw new SudiError('E_USAGE', `--lang ${opts.lang} is not a language edition (expected zh, en or both)`);
+      const lang = opts.lang as Lang;
       const config = await ctx.config(opts);
       const file = resolveIssueFile(ref, config, ctx.cwd);
       const [{ describeEmailSize, emailSizeWarning }, { SIZE_WARN_BYTES }, { renderPreview }] = await Promise.all([
@@ -52,7 +56,7 @@ export function registerPreview(program: Command, ctx: CliContext): void {
 
       if (opts.out !== undefined) {
         const out = path.resolve(ctx.cwd, opts.out);
-        const r = await renderPreview(file, config, ctx.now());
+        const r = await renderPreview(file, config, ctx.now(), config.siteUrl, lang);
         await mkdir(out, { recursive: true });
         await writeFile(path.join(out, 'email.html'), r.content.emailHtml);
         await writeFile(path.join(out, 'email.txt'), r.content.emailText);
@@ -74,7 +78,7 @@ export function registerPreview(program: Command, ctx: CliContext): void {
       ctx.out(`serving the preview on ${server.url} (first render…)`);
       const render = async (): Promise<PreviewState> => {
         try {
-          const r = await renderPreview(file, config, ctx.now(), server.url);
+          const r = await renderPreview(file, config, ctx.now(), server.url, lang);
           report(r);
           return { kind: 'ready', content: r.content };
         } catch (e) {
