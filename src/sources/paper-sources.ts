@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { mondayOfIsoWeek } from '../content/week.ts';
 import { SudiError } from '../errors.ts';
+import { addDays } from '../time.ts';
 import { idListUrl, parseArxivFeed, titleKey, titleSearchUrl, type ArxivEntry } from './arxiv.ts';
 import { cutPapers, dailyPapersUrl, parseDailyPapers, type HfPaper, type HfPeriod } from './hugging-face.ts';
 import { politeHttp, type PoliteHttp } from './polite-http.ts';
@@ -14,6 +16,8 @@ export interface Sources {
   http: PoliteHttp;
   arxivApiUrl: string;
   hfApiUrl: string;
+  /** The clock, to know whether a day or week of Hugging Face's papers is over (then its list is final). */
+  now: () => Date;
 }
 
 /** The polite client as configured: arXiv spaced by ARXIV_DELAY_MS, the cache under DATA_DIR. */
@@ -24,6 +28,7 @@ export function sourcesFor(
   return {
     arxivApiUrl: config.arxivApiUrl,
     hfApiUrl: config.hfApiUrl,
+    now: opts.now ?? (() => new Date()),
     http: politeHttp({
       userAgent: `Sudi/0.1 (weekly AI paper digest; +${config.siteUrl})`,
       cacheDir: path.join(config.dataDir, 'cache', 'sources'),
@@ -57,7 +62,9 @@ export async function arxivByIds(s: Sources, ids: readonly string[]): Promise<Id
   while (pending.length > 0) {
     const batch = pending.slice(0, BATCH);
     const url = idListUrl(s.arxivApiUrl, batch);
-    const res = await s.http.get(url, { accept: ATOM_ACCEPT, readStatuses: ARXIV_ERROR_STATUSES });
+    // Remembered only when every id was found: a paper arXiv does not list yet may be there tomorrow.
+    const keep = (body: string) => readable(() => parseArxivFeed(body, url), (f) => f.errors.length === 0 && batch.every((w) => f.entries.some((e) => e.id === w.split('v')[0])));
+    const res = await s.http.get(url, { accept: ATOM_ACCEPT, readStatuses: ARXIV_ERROR_STATUSES, keep });
     const feed = parseArxivFeed(res.body, url);
     if (feed.errors.length > 0) {
       // The API refuses the whole request for one bad id: name it, then ask again for the others.
@@ -90,9 +97,10 @@ export type TitleLookup = { status: 'found'; entry: ArxivEntry } | { status: 'no
 /** The entry whose title is exactly `title` (case, spacing and punctuation aside); two such: ambiguous. */
 export async function arxivByTitle(s: Sources, title: string): Promise<TitleLookup> {
   const url = titleSearchUrl(s.arxivApiUrl, title);
-  const res = await s.http.get(url, { accept: ATOM_ACCEPT });
-  const feed = parseArxivFeed(res.body, url);
   const key = titleKey(title);
+  const keep = (body: string) => readable(() => parseArxivFeed(body, url), (f) => f.entries.some((e) => titleKey(e.title) === key));
+  const res = await s.http.get(url, { accept: ATOM_ACCEPT, keep });
+  const feed = parseArxivFeed(res.body, url);
   const matches = [...new Map(feed.entries.filter((e) => titleKey(e.title) === key).map((e) => [e.id, e])).values()];
   if (matches.length === 1) return { status: 'found', entry: matches[0]! };
   if (matches.length === 0) return { status: 'not found' };
@@ -102,7 +110,25 @@ export async function arxivByTitle(s: Sources, title: string): Promise<TitleLook
 /** Hugging Face's papers of a day or ISO week, most upvoted first, cut; `readAt`: when they were read. */
 export async function hfPapers(s: Sources, period: HfPeriod, cut: { top?: number; minUpvotes?: number }): Promise<{ papers: HfPaper[]; all: number; readAt: Date }> {
   const url = dailyPapersUrl(s.hfApiUrl, period);
-  const res = await s.http.get(url, { accept: 'application/json' });
+  // A day's or week's list grows while it lasts (and upvotes with it): remembered once it is over.
+  const over = lastDayOf(period) < s.now().toISOString().slice(0, 10);
+  const res = await s.http.get(url, { accept: 'application/json', keep: (body) => over && readable(() => parseDailyPapers(body, url), () => true) });
   const all = parseDailyPapers(res.body, url);
   return { papers: cutPapers(all, cut), all: all.length, readAt: res.readAt };
+}
+
+/** Whether `parse` reads the body and `ok` holds for what it read (a body that does not parse is not kept). */
+function readable<T>(parse: () => T, ok: (value: T) => boolean): boolean {
+  try {
+    return ok(parse());
+  } catch {
+    return false;
+  }
+}
+
+/** The last day of a day or ISO week (its Sunday), YYYY-MM-DD. */
+function lastDayOf(period: HfPeriod): string {
+  if ('date' in period) return period.date;
+  const monday = mondayOfIsoWeek(period.week);
+  return monday === null ? '9999-12-31' : addDays(monday, 6);
 }

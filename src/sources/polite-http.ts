@@ -43,7 +43,12 @@ export interface PoliteHttpOptions {
 
 export interface PoliteHttp {
   /** `accept`: the Accept header; `readStatuses`: non-200 statuses answered rather than thrown (never cached). */
-  get(url: string, opts: { accept: string; readStatuses?: readonly number[] }): Promise<SourceResponse>;
+  /**
+   * `keep`: whether a 200 may be remembered (default: yes). A caller says no to an answer it could
+   * not read (a maintenance page), one that may still change (a day's papers while the day lasts),
+   * or one that lacks what was asked (an id arXiv does not list yet): those are asked again next time.
+   */
+  get(url: string, opts: { accept: string; readStatuses?: readonly number[]; keep?: (body: string) => boolean }): Promise<SourceResponse>;
 }
 
 export const MAX_TRIES = 3;
@@ -101,7 +106,7 @@ export function politeHttp(opts: PoliteHttpOptions): PoliteHttp {
   };
 
   return {
-    get(url, { accept, readStatuses = [] }) {
+    get(url, { accept, readStatuses = [], keep = () => true }) {
       const run = async (): Promise<SourceResponse> => {
         const file = opts.cacheDir ? path.join(opts.cacheDir, `${createHash('sha256').update(url).digest('hex')}.json`) : null;
         if (file && !opts.refresh) {
@@ -109,7 +114,7 @@ export function politeHttp(opts: PoliteHttpOptions): PoliteHttp {
           if (cached) return cached;
         }
         const r = await request(url, accept, readStatuses);
-        if (file && r.status === 200) await writeCached(file, r);
+        if (file && r.status === 200 && keep(r.body)) await writeCached(file, r);
         return r;
       };
       // One at a time: the next request starts only when this one has settled, whatever its outcome.

@@ -3,6 +3,7 @@
  * checked before any request; every request happens before the file is touched; the file is written
  * once, atomically, and only when every asked-for id was found.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { loadTagVocabulary } from '../content/tags.ts';
@@ -84,7 +85,8 @@ export function parseFetchOptions(o: FetchOptions, ctx: { cwd: string; issuesDir
   if (cut.top === undefined && cut.minUpvotes === undefined) cut.minUpvotes = DIGEST_MIN_UPVOTES;
   if (o.hfDate !== undefined) {
     const d = o.hfDate;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d || Number.isNaN(Date.parse(d))) {
+    const at = Date.parse(`${d}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== d) {
       throw usage(`--hf-date ${d} is not a calendar date (expected YYYY-MM-DD, e.g. 2024-04-15)`);
     }
     return { kind: 'hf', period: { date: d }, cut, ...target(mondayOf(d)) };
@@ -142,6 +144,10 @@ export async function runFetch(
   }
   if (data.status === 'draft') data = await translateDraft(data, deps.translate, { config, log: deps.log });
   const text = renderIssueFile(f, data);
+  // Requests and translation take a while: an edit the editor saved meanwhile is not written over.
+  if (f.exists && (await readFile(req.file, 'utf8').catch(() => null)) !== f.text) {
+    throw new SudiError('E_CONFLICT', `${req.file} changed while fetching; nothing was written (run sudi fetch again)`);
+  }
   await writeIssueFile(req.file, text, { create: !f.exists });
   return { file: req.file, created: !f.exists, lines, needs: needsPerson(data) };
 }

@@ -30,6 +30,8 @@ export interface IssueFile {
   /** The comment on the file's first line, kept when the file is rewritten. */
   comment: string | undefined;
   exists: boolean;
+  /** The file's text as read (null: no file yet), to notice an edit made while fetching. */
+  text: string | null;
 }
 
 /** A new week's draft: the digest's title, Monday to Friday, published Saturday 09:00 in `tz`. */
@@ -49,7 +51,7 @@ export async function openIssueFile(file: string, monday: string | null, tz: str
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     if (monday === null) throw new SudiError('E_NOT_FOUND', `${file} does not exist (expected an issue file such as issues/2024-04-15.md)`);
-    return { file, data: newWeekIssue(monday, tz), note: '', comment: `Assembled by \`sudi fetch\`. Edit freely, then run \`sudi check\`.`, exists: false };
+    return { file, data: newWeekIssue(monday, tz), note: '', comment: `Assembled by \`sudi fetch\`. Edit freely, then run \`sudi check\`.`, exists: false, text: null };
   }
   const r = validateIssue(file, text);
   if (!('issue' in r)) {
@@ -62,7 +64,7 @@ export async function openIssueFile(file: string, monday: string | null, tz: str
     throw new SudiError('E_CONFLICT', `${file} has status: ready; sudi fetch only changes drafts (set status: draft to add to it)`);
   }
   const comment = /^\uFEFF?---[ \t]*\r?\n#[ \t]?([^\r\n]*)/.exec(text)?.[1];
-  return { file, data, note, comment, exists: true };
+  return { file, data, note, comment, exists: true, text };
 }
 
 /** `incoming` papers into `data`: a paper already there (same arXiv id or title) only gains what it lacks. */

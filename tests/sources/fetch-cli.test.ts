@@ -108,6 +108,7 @@ describe('sudi fetch --arxiv', () => {
       [['--arxiv', '2404.08634', '--week', '2024-04-17'], /2024-04-17 is a Wednesday, not a Monday/],
       [['--arxiv', '2404.08634', '--into', 'issues/notes.md'], /--into issues\/notes\.md: "notes\.md" is not an issue file name/],
       [['--hf-date', '2024-02-30'], /--hf-date 2024-02-30 is not a calendar date/],
+      [['--hf-date', '2024-13-45'], /--hf-date 2024-13-45 is not a calendar date/],
       [['--hf-week', '2024-W54'], /--hf-week 2024-W54 is not an ISO week \(expected YYYY-Www, e\.g\. 2024-W16\)/],
       [['--hf-date', '2024-04-15', '--top', '0'], /--top 0 is not a whole number of at least 1/],
       [['--hf-date', '2024-04-15', '--top', '3', '--min-upvotes', '4'], /give one of them/],
@@ -152,7 +153,7 @@ describe('sudi fetch --hf-date / --hf-week', () => {
     expect(src.unmatched()).toEqual([]);
   });
 
-  it('--top N keeps the N most upvoted; the week goes into its Monday; rerunning costs nothing (cache) and adds nothing twice', async () => {
+  it('--top N keeps the N most upvoted; the week goes into its Monday; rerunning asks only what may have changed and adds nothing twice', async () => {
     const r = await fetchCli(['--hf-week', '2024-W16', '--top', '5']);
     expect(r.code).toBe(0);
     const file = path.join(dir, 'issues', '2024-04-15.md');
@@ -160,9 +161,16 @@ describe('sudi fetch --hf-date / --hf-week', () => {
     expect((await readIssue(file)).papers.map((p) => p.popularity?.upvotes)).toEqual([120, 81, 68, 63, 58]);
     expect(src.requests).toHaveLength(2);
 
+    // The week is not over (it is Wednesday): its list may still grow, so it is asked again; the
+    // arXiv entries, all found, come from DATA_DIR/cache/sources.
     const again = await fetchCli(['--hf-week', '2024-W16', '--top', '5']);
     expect(again.code).toBe(0);
-    expect(src.requests).toHaveLength(2); // both answers came from DATA_DIR/cache/sources
+    expect(src.requests.map((q) => new URL(q.url, src.url).pathname)).toEqual(['/api/daily_papers', '/api/query', '/api/daily_papers']);
+    // Once the week is over its list is final: asked once more, then remembered.
+    const later = { cwd: dir, env: { ...src.env, ARXIV_DELAY_MS: '0' }, now: new Date('2024-04-24T10:00:00+08:00') };
+    expect((await runCliCaptured(['fetch', '--hf-week', '2024-W16', '--top', '5', '--into', file], later)).code).toBe(0);
+    expect((await runCliCaptured(['fetch', '--hf-week', '2024-W16', '--top', '5', '--into', file], later)).code).toBe(0);
+    expect(src.requests).toHaveLength(4);
     expect(await readFile(file, 'utf8')).toBe(first);
     expect(again.stderr).toMatch(/papers\.0 arxiv:2404\.10667 was already there: nothing was missing/);
 

@@ -13,16 +13,25 @@ import { startSourceServer, type SourceServer } from '../helpers/source-server.t
 
 let src: SourceServer;
 let chat: ChatStub;
+/** Runs once, at the stub's next request (a person saving the file meanwhile). */
+let onFirstRequest: (() => Promise<void>) | null = null;
 let dir: string;
 let cleanup: () => Promise<void>;
 
 beforeEach(async () => {
   src = await startSourceServer();
   // Answers in Chinese with full-width parentheses, which the house style turns half-width.
-  chat = await startChatStub((req) => ({ content: req.system.includes('title') && req.user.length < 200 ? `译：${req.user.slice(0, 20)}（标题）` : `摘要译文（${req.user.length} 字符）。` }));
+  chat = await startChatStub(async (req) => {
+    const hook = onFirstRequest;
+    onFirstRequest = null;
+    if (hook) await hook();
+    return reply(req);
+  });
   ({ dir, cleanup } = await tempDir('sudi-fetch-tr-'));
 });
+const reply = (req: { system: string; user: string }) => ({ content: req.system.includes('title') && req.user.length < 200 ? `译：${req.user.slice(0, 20)}（标题）` : `摘要译文（${req.user.length} 字符）。` });
 afterEach(async () => {
+  onFirstRequest = null;
   await chat.close();
   await src.close();
   await cleanup();
@@ -68,4 +77,18 @@ it('fetch translates the missing Chinese, marks it machine text, and check names
   expect(ok.stderr).not.toMatch(/machine/);
   // The stub ignores the house style, which check points out (warnings, not refusals).
   expect(ok.stderr).toMatch(/warning: papers\.1\.title\.zh: the English title has "LLM" but this text does not use "大语言模型"/);
+});
+
+it('an edit the editor saves while fetch is translating is not written over: nothing is written, exit 1', async () => {
+  expect((await cli(['fetch', '--hf-date', '2024-04-15'])).code).toBe(0);
+  const file = path.join(dir, 'issues', '2024-04-15.md');
+  // Make the next fetch have something to translate: one Chinese title back to the placeholder.
+  const before = (await readFile(file, 'utf8')).replace(/zh: "译：[^"]*"/, 'zh: "TODO 中文标题"');
+  await writeFile(file, before);
+  const edited = before.replace('status: draft', 'status: draft\n# the editor was here');
+  onFirstRequest = () => writeFile(file, edited);
+  const r = await cli(['fetch', '--hf-date', '2024-04-15']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`${file} changed while fetching; nothing was written`);
+  expect(await readFile(file, 'utf8')).toBe(edited);
 });

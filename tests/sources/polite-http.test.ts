@@ -80,6 +80,25 @@ describe('politeHttp', () => {
     expect(src.requests.map((q) => q.status)).toEqual([200, 200, 500, 200]);
   });
 
+  it('a 200 the caller does not keep (a maintenance page) is not remembered: the next run asks again', async () => {
+    src.failNext(DAY, { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' });
+    const isJson = (body: string) => {
+      try {
+        JSON.parse(body);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const first = await client().get(src.url + DAY, { ...json, keep: isJson });
+    expect(first.body).toBe('<html>maintenance</html>');
+    const second = await client().get(src.url + DAY, { ...json, keep: isJson });
+    expect(second.fromCache).toBe(false);
+    expect(isJson(second.body)).toBe(true);
+    expect((await client().get(src.url + DAY, { ...json, keep: isJson })).fromCache).toBe(true);
+    expect(src.requests).toHaveLength(2);
+  });
+
   it('retryAfterMs reads seconds and HTTP dates', () => {
     const now = new Date('2024-04-17T00:00:00Z');
     expect(retryAfterMs('3', now)).toBe(3000);
