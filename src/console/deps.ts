@@ -39,8 +39,11 @@ export interface ConsoleDeps {
   log: LineLog;
   /** Every issue file checked, as `sudi check` does. */
   loadIssues(): Promise<LoadResult>;
-  /** The trigger /admin/send uses: start the Send of a ready Issue or resume it (a paused one at once). */
-  startSend(issue: Issue, clientAddress: string): Promise<SendStarted>;
+  /**
+   * The trigger /admin/send uses: start the Send of a ready Issue or resume it, a paused one at once
+   * unless `resume: false` (a retry of failed rows must not lift an operator's or a relay's pause).
+   */
+  startSend(issue: Issue, clientAddress: string, opts?: { resume?: boolean }): Promise<SendStarted>;
   /** This process is delivering this Send now. */
   delivering(issueId: string): boolean;
   /** One language edition of an Issue as sent (placeholders filled with preview links). */

@@ -61,8 +61,8 @@ export async function consoleDepsFromApp(
     now: app.now,
     log: app.log,
     loadIssues: () => loadIssues(config.issuesDir),
-    async startSend(issue, clientAddress) {
-      const started = await runner.start(issue, 'http', { retryWaitMs: RETRY_WAIT_MS }, { resume: true });
+    async startSend(issue, clientAddress, opts) {
+      const started = await runner.start(issue, 'http', { retryWaitMs: RETRY_WAIT_MS }, { resume: opts?.resume ?? true });
       void started.done.catch(() => {}); // failures are logged by the runner
       logEvent(app.log, 'info', { issue: issue.id, clientAddress, created: started.created }, `console: ${started.created ? 'started' : 'resumed'} the send of ${issue.id} (from ${clientAddress})`);
       return { created: started.created, alreadyRunning: started.alreadyRunning, resumed: started.resumed };

@@ -54,10 +54,11 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
     if (!send) ui.notice(req, reply, 404, 'No such send', `Issue ${ISSUE_ID.test(id) ? id : '(that name)'} has not been sent.`);
     return send;
   };
-  /** The Issue to send on with, only from a set of files without problems (as /admin/send). */
+  /** The Issue to send on with: ready, from a set of files without problems (as /admin/send). */
   const theIssue = async (id: string): Promise<Issue | null> => {
     const r = await deps.loadIssues();
-    return r.problems.length > 0 ? null : (r.issues.find((i) => i.id === id) ?? null);
+    const issue = r.problems.length > 0 ? null : r.issues.find((i) => i.id === id);
+    return issue?.status === 'ready' ? issue : null;
   };
 
   fastify.get('/admin/sends/:id', async (req, reply) => {
@@ -136,15 +137,27 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
   fastify.post('/admin/sends/:id/retry', async (req, reply) => {
     const send = await theSend(req, reply);
     if (!send) return reply;
-    const one = Number((req.body as { subscriber?: unknown }).subscriber);
     const back = `/admin/sends/${send.issueId}`;
-    const n = await deps.store.retryFailedDeliveries(send.issueId, { subscriberIds: Number.isSafeInteger(one) && one > 0 ? [one] : undefined, now: deps.now() });
-    if (n === 0) return ui.redirect(req, reply, back, 'Nothing to retry: no failed Delivery of an active Subscriber.');
+    // Absent: every failed Delivery; present: exactly that Subscriber's, or nothing at all.
+    const field = (req.body as { subscriber?: unknown }).subscriber;
+    const one = field === undefined ? undefined : Number(field);
+    if (one !== undefined && !(Number.isSafeInteger(one) && one > 0)) return ui.notice(req, reply, 400, 'Not a Subscriber', 'That retry names no Subscriber.', back);
+    // Checked before the ledger changes: rows queued again with no loop to send them would be stuck.
     const issue = await theIssue(send.issueId);
-    if (!issue) return ui.redirect(req, reply, back, `${n} Deliver${n === 1 ? 'y' : 'ies'} queued again, but the issue files do not pass check now; fix them and resume.`);
-    await deps.startSend(issue, req.ip);
+    if (!issue) return ui.redirect(req, reply, back, 'Nothing was retried: the issue is not ready, or the issue files do not pass check now; fix them first.');
+    const n = await deps.store.retryFailedDeliveries(send.issueId, { subscriberIds: one === undefined ? undefined : [one], now: deps.now() });
+    if (n === 0) return ui.redirect(req, reply, back, 'Nothing to retry: no failed Delivery of an active Subscriber.');
+    await deps.startSend(issue, req.ip, { resume: false });
     logEvent(deps.log, 'info', { issue: send.issueId, clientAddress: req.ip, retried: n }, `console: retried ${n} failed Deliveries of ${send.issueId}`);
-    return ui.redirect(req, reply, back, `${n} failed Deliver${n === 1 ? 'y' : 'ies'} queued again and sending.`);
+    const paused = send.pausedUntil && send.pausedUntil > deps.now() ? send.pausedUntil : null;
+    return ui.redirect(
+      req,
+      reply,
+      back,
+      paused
+        ? `${n} failed Deliver${n === 1 ? 'y' : 'ies'} queued again; the send stays paused until ${paused.toISOString()} (${send.pauseReason ?? 'no reason recorded'}): Resume to send them now.`
+        : `${n} failed Deliver${n === 1 ? 'y' : 'ies'} queued again and sending.`,
+    );
   });
 
   fastify.post('/admin/sends/:id/pause', async (req, reply) => {

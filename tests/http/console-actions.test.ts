@@ -3,7 +3,7 @@
  * Send (nothing more is claimed) and resume it through the trigger /admin/send uses; import a CSV
  * with the CLI's rules and export the list in the CLI's format.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSetCookie } from 'cookie';
 import { parse } from 'csv-parse/sync';
@@ -178,5 +178,35 @@ describe('issues and a Subscriber\'s history', () => {
     expect(page).toContain(`hard bounce 5.1.1 on issue ${ISSUE} via smtp: 550 5.1.1 user unknown`);
     expect(page).toMatch(new RegExp(`issue ${ISSUE}: (accepted|failed)`));
     expect(page).toContain('<dd id="subscriber-status">bounced</dd>');
+  });
+});
+
+describe('retry', () => {
+  it('queues a failed Delivery again without lifting the Send\'s pause; a retry naming no Subscriber changes nothing', async () => {
+    const id = '2024-04-22';
+    await rm(path.join(w.dir, 'issues', '2024-04-29.md'), { force: true }); // the broken file of the test above
+    const seed = await readFile(path.join(w.dir, 'issues', `${ISSUE}.md`), 'utf8');
+    await writeFile(path.join(w.dir, 'issues', `${id}.md`), seed.replaceAll('2024-04-15', id).replace('2024-04-19', '2024-04-26').replace('2024-04-20T', '2024-04-27T'));
+    await w.store.startSend(id, { trigger: 'cli', now: w.clock.now });
+    const a = (await w.subscriber('a@example.org'))!;
+    const [claimed] = await w.store.claimDeliveries({ issueId: id, owner: 'test/1/x', now: w.clock.now, leaseMs: 60_000, limit: 1 });
+    expect(claimed?.subscriberId).toBe(a.id);
+    await w.store.recordOutcome(id, a.id, { owner: 'test/1/x', state: 'failed', code: 554, response: '554 5.6.0 rejected', now: w.clock.now });
+    const until = new Date(w.clock.now.getTime() + 3_600_000);
+    await w.store.pauseSend(id, until, 'paused by the operator in the console');
+    const sent = smtp.messages.length;
+
+    const bad = csrfIn(await (await get(`/admin/sends/${id}`)).text());
+    expect((await w.postForm(`/admin/sends/${id}/retry`, { _csrf: bad, subscriber: 'abc' }, { headers: { cookie } })).status).toBe(400);
+    expect((await w.store.deliveryCounts(id)).failed).toBe(1);
+
+    const r = await submit(`/admin/sends/${id}`, `/admin/sends/${id}/retry`, { subscriber: String(a.id) });
+    expect((await w.store.deliveryCounts(id)).failed).toBe(0);
+    const send = (await w.store.getSend(id))!;
+    expect(send.pausedUntil?.toISOString()).toBe(until.toISOString());
+    expect(send.pauseReason).toBe('paused by the operator in the console');
+    const page = await (await get(r.headers.get('location')!)).text();
+    expect(page).toContain('queued again; the send stays paused until');
+    expect(smtp.messages).toHaveLength(sent);
   });
 });
