@@ -7,6 +7,7 @@
  * {{unsubscribeUrl}}, fail the build), before the first byte is written, and the write itself swaps
  * a complete folder in (write-output.ts). Any failure says that nothing was published.
  */
+import path from 'node:path';
 import type { Config } from './config.ts';
 import { buildSite, publishedIssues } from './build.ts';
 import { loadValidArchive } from './content/load-issues.ts';
@@ -61,11 +62,17 @@ export async function buildAndWrite(config: Config, now: Date, opts: { outDir?: 
     // Compressed variants and the manifest are written in the same swap as the files they describe.
     const newestEntry = published[0]?.publish_at ?? null;
     const previous = await previousOutput(outDir);
+    // Only the public site's feeds are the ones SITE_URL names (`sudi build --out DIR` is not).
+    const hub = config.websubHub && path.resolve(outDir) === path.resolve(config.publicDir) ? config.websubHub : null;
     // Recorded before the swap: a crash after it still pings (at least once; a spare ping is harmless).
-    if (config.websubHub) await addPending(config.dataDir, config.websubHub, changedFeeds(files, previous.manifest, config.siteUrl));
+    if (hub) {
+      await addPending(config.dataDir, hub, changedFeeds(files, previous.manifest, config.siteUrl)).catch((e: unknown) => {
+        throw new SudiError('E_CONFIG', `cannot record the WebSub pings in DATA_DIR ${config.dataDir}: ${(e as Error).message} (expected a folder Sudi can write)`, { cause: e });
+      });
+    }
     const { removed } = await writeOutputAtomic(outDir, await precompressOutput(files, { now, newestEntry, previous }), { removeOld: 'later' });
     await announcePublished(outDir);
-    const websub = notifyHub(config).catch((e: unknown) => ({ hub: config.websubHub ?? '', pinged: [], failed: [{ feed: '(all)', error: (e as Error).message }] }));
+    const websub = (hub ? notifyHub(config) : Promise.resolve(null)).catch((e: unknown) => ({ hub: config.websubHub ?? '', pinged: [], failed: [{ feed: '(all)', error: (e as Error).message }] }));
     return { outDir, published, scheduled, drafts: issues.filter((i) => i.status === 'draft'), files: files.length, emailSizes: sizes, websub, oldOutputRemoved: removed };
   } catch (e) {
     if (!(e instanceof SudiError)) throw e;

@@ -92,6 +92,15 @@ describe('WebSub', () => {
     expect(hub.pings).toEqual([]);
   });
 
+  it('sudi build --out DIR (not the public site) pings nothing and leaves nothing pending', async () => {
+    const out = path.join(project, 'elsewhere');
+    const r = await runCliCaptured(['build', '--out', out], { cwd: project, env: env(), now: LATER });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(path.join(out, 'atom.xml'), 'utf8')).toContain('rel="hub"');
+    expect(hub.pings).toEqual([]);
+    await expect(pending()).rejects.toThrow(/ENOENT/);
+  });
+
   it('a build pings once per changed Feed, form-encoded; an unchanged rebuild pings nothing; a new issue pings only its Feeds', async () => {
     const first = await build();
     expect(first.code).toBe(0);
