@@ -111,6 +111,7 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
         const current = await deps.store.getSend(send.issueId);
         if (!current || res.writableEnded) return end();
         const snap = await snapshot(current);
+        if (res.writableEnded) return; // ended (client gone, shutdown) while the Store answered
         // The rate over the last ten seconds of samples: accepted messages per second.
         const at = Date.now();
         samples.push({ at, accepted: snap.counts.accepted });
@@ -126,6 +127,7 @@ export async function sendRoutes(fastify: FastifyInstance, deps: ConsoleDeps, ui
         }
         timer = setTimeout(() => void tick(), EVENT_INTERVAL_MS);
       } catch (e) {
+        if (res.writableEnded) return; // the Store closed at shutdown under a stream already ended
         logEvent(deps.log, 'error', { issue: send.issueId }, `console: progress of ${send.issueId} failed: ${(e as Error).message}`);
         end();
       }
