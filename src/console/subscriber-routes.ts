@@ -41,7 +41,9 @@ export async function subscriberRoutes(fastify: FastifyInstance, deps: ConsoleDe
 
   fastify.get('/admin/subscribers', async (req, reply) => {
     const f = filtersOf(req.query);
-    const after = Number((req.query as { after?: unknown }).after) || 0;
+    // A Subscriber id to page after: digits only (a bigint in PostgreSQL); anything else is the first page.
+    const afterParam = (req.query as { after?: unknown }).after;
+    const after = typeof afterParam === 'string' && /^\d{1,15}$/.test(afterParam) ? Number(afterParam) : 0;
     const now = deps.now();
     const [found, tally, growth] = await Promise.all([
       store.searchSubscribers({ text: f.q, status: f.status, lang: f.lang, afterId: after, limit: PAGE + 1 }),
