@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { loadGlossary } from '../content/glossary.ts';
 import { loadTagVocabulary } from '../content/tags.ts';
 import { mondayOfIsoWeek } from '../content/week.ts';
 import { weekStartProblem } from '../content/new-issue.ts';
@@ -142,7 +143,11 @@ export async function runFetch(
     data = merged.data;
     lines.push(...merged.lines);
   }
-  if (data.status === 'draft') data = await translateDraft(data, deps.translate, { config, log: deps.log });
+  if (data.status === 'draft' && deps.translate) {
+    // The Glossary beside the file, as for `sudi translate` and `check` (not necessarily ISSUES_DIR's).
+    const glossary = await loadGlossary(path.dirname(req.file));
+    data = await translateDraft(data, deps.translate, { config, log: deps.log, glossary });
+  }
   const text = renderIssueFile(f, data);
   // Requests and translation take a while: an edit the editor saved meanwhile is not written over.
   if (f.exists && (await readFile(req.file, 'utf8').catch(() => null)) !== f.text) {

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
+import type { Glossary } from '../content/glossary.ts';
 import { SKELETON_PLACEHOLDERS } from '../content/new-issue.ts';
 import { validateIssue, formatProblem } from '../content/parse-issue.ts';
 import { serializeIssue, type IssueData } from '../content/serialize-issue.ts';
@@ -21,7 +22,7 @@ import { fillMissing, samePaper, type PaperData } from './paper-fields.ts';
  * fills empty `title.zh` and missing `abstract.zh`, marking what it wrote. Injected, so fetch and the
  * draft schedule work without it.
  */
-export type TranslateIssue = (front: IssueFrontMatter, opts: { config: Config; log: LineLog }) => Promise<{ front: IssueFrontMatter; report?: unknown }>;
+export type TranslateIssue = (front: IssueFrontMatter, opts: { config: Config; log: LineLog; glossary?: Glossary }) => Promise<{ front: IssueFrontMatter; report?: unknown }>;
 
 export interface IssueFile {
   file: string;
@@ -86,7 +87,7 @@ export function mergePapers(data: IssueData, incoming: readonly PaperData[]): { 
 }
 
 /** Runs `translate` on the draft (empty Chinese titles count as missing), when there is one. */
-export async function translateDraft(data: IssueData, translate: TranslateIssue | undefined, opts: { config: Config; log: LineLog }): Promise<IssueData> {
+export async function translateDraft(data: IssueData, translate: TranslateIssue | undefined, opts: { config: Config; log: LineLog; glossary?: Glossary }): Promise<IssueData> {
   if (!translate) return data;
   const front: IssueFrontMatter = { ...data, papers: data.papers.map(({ machine, ...p }) => ({ ...p, ...(machine ? { machine: [...machine] } : {}), links: p.links ?? {}, tags: p.tags ?? [] })) };
   const r = await translate(front, opts);

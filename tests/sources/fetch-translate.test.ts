@@ -3,7 +3,7 @@
  * stub as the translator writes a draft whose `check` lists exactly what a person must review; once
  * each machine-written field is marked reviewed and the issue is ready, `check` passes.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseIssue } from '../../src/content/parse-issue.ts';
@@ -91,4 +91,13 @@ it('an edit the editor saves while fetch is translating is not written over: not
   expect(r.code).toBe(1);
   expect(r.stderr).toContain(`${file} changed while fetching; nothing was written`);
   expect(await readFile(file, 'utf8')).toBe(edited);
+});
+
+it('translates with the Glossary beside the issue file, as check will hold it to', async () => {
+  await mkdir(path.join(dir, 'other'), { recursive: true });
+  await writeFile(path.join(dir, 'other', 'glossary.yml'), 'Megalodon: 巨齿鲨模型\n');
+  const r = await cli(['fetch', '--hf-date', '2024-04-15', '--into', 'other/2024-04-15.md']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(chat.requests.length).toBeGreaterThan(0);
+  expect(chat.requests.every((q) => `${q.system}\n${q.user}`.includes('巨齿鲨模型'))).toBe(true);
 });
